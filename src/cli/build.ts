@@ -1,0 +1,139 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { build, type BuildOptions } from '../engines/buildx/build.js';
+import type { BuildOutput } from '../engines/buildx/argv.js';
+import { KuboxError } from '../errors.js';
+import { makePlan } from '../plan/plan.js';
+import { loadSpec } from '../spec/load.js';
+import { json, paint, table } from './output.js';
+import { specOption, type Context } from './main.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new KuboxError('usage', `--build-arg ${p} is not NAME=VALUE`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+export function parseOutput(o: {
+  push?: boolean;
+  load?: boolean;
+  output?: string;
+}): BuildOutput | undefined {
+  const chosen = [o.push && '--push', o.load && '--load', o.output && '--output'].filter(Boolean);
+  if (chosen.length > 1)
+    throw new KuboxError(
+      'usage',
+      `choose one of --push, --load and --output (got ${chosen.join(', ')})`,
+    );
+  if (o.push) return { type: 'push' };
+  if (o.load) return { type: 'load' };
+  if (o.output) {
+    if (!o.output.startsWith('oci:') || o.output.length <= 4) {
+      throw new KuboxError('usage', `--output ${o.output} is not oci:PATH`, {
+        hint: 'for example --output oci:out/py-kube.tar',
+      });
+    }
+    return { type: 'oci', path: resolve(o.output.slice(4)) };
+  }
+  return undefined;
+}
+
+interface BuildFlags {
+  file?: string;
+  platform?: string;
+  push?: boolean;
+  load?: boolean;
+  output?: string;
+  tag?: string[];
+  network?: string;
+  builder?: string;
+  buildArg?: string[];
+  progress: 'auto' | 'plain' | 'tty' | 'quiet';
+  json: boolean;
+}
+
+export function registerBuild(program: Command, ctx: Context): void {
+  program
+    .command('build')
+    .description(
+      'build the image with docker buildx (default: push when image.repository is set, else an OCI archive under ./out)',
+    )
+    .addOption(specOption())
+    .option('--platform <list>', "comma-separated platforms (default: the spec's)")
+    .option('--push', 'push the tags to their registry')
+    .option('--load', 'load the image into the local docker image store')
+    .option('--output <oci:PATH>', 'write an OCI image layout archive')
+    .option(
+      '-t, --tag <ref>',
+      "full image reference; replaces the spec's tags (repeatable)",
+      collect,
+    )
+    .option(
+      '--build-arg <NAME=VALUE>',
+      'override a build arg declared in the spec (repeatable)',
+      collect,
+    )
+    .option('--network <mode>', 'network for RUN steps (e.g. host)')
+    .option('--builder <name>', "an existing buildx builder to use instead of the spec's")
+    .addOption(
+      new Option('--progress <mode>', 'BuildKit progress output')
+        .choices(['auto', 'plain', 'tty', 'quiet'])
+        .default('auto'),
+    )
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText(
+      'after',
+      "\nExamples:\n  kubox build                                  # OCI archive in ./out (no registry needed)\n  kubox build --push                           # to image.repository with the spec's tags\n  kubox build --platform linux/amd64 --load    # one platform into the local image store\n  kubox build --build-arg KUBECTL_VERSION=1.35 --tag ghcr.io/acme/py-kube:k1.35 --push",
+    )
+    .action(async (o: BuildFlags) => {
+      ctx.json = o.json;
+      const { spec, source } = loadSpec(o.file);
+      const plan = makePlan(spec, source);
+      const output = parseOutput(o);
+      const opts: BuildOptions = {
+        ...(o.platform
+          ? {
+              platforms: o.platform
+                .split(',')
+                .map((p) => p.trim())
+                .filter(Boolean),
+            }
+          : {}),
+        ...(output ? { output } : {}),
+        ...(o.tag ? { tags: o.tag } : {}),
+        ...(o.builder ? { builder: o.builder } : {}),
+        ...(o.network ? { network: o.network } : {}),
+        buildArgs: parseBuildArgs(o.buildArg ?? []),
+        progress: o.progress,
+        log: (m) => ctx.out.info(`kubox: ${m}`),
+      };
+      const result = await build(plan, opts);
+      if (o.json) {
+        ctx.out.print(json(result));
+        return;
+      }
+      const where =
+        result.output.type === 'oci'
+          ? `wrote ${result.output.path}`
+          : result.output.type === 'push'
+            ? `pushed ${result.tags.join(', ')}`
+            : `loaded ${result.tags.join(', ')}`;
+      ctx.out.print(
+        `${paint(ctx.out, 'green', 'built')} ${plan.spec.name} ${plan.spec.version}: ${where}`,
+      );
+      if (result.digest) ctx.out.print(`digest ${result.digest}`);
+      if (result.images.length > 0)
+        ctx.out.print(
+          table(
+            result.images.map((i) => [i.platform, i.digest]),
+            ['PLATFORM', 'DIGEST'],
+          ),
+        );
+    });
+}

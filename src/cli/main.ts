@@ -1,0 +1,80 @@
+/**
+ * The kubox command line: parse flags, call the library, print. Every
+ * expected failure is a KuboxError, printed as a message with its fix and
+ * turned into its exit code here, in one place.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, formatError, KuboxError } from '../errors.js';
+import { makeOut, type Out } from './output.js';
+import { registerBuild } from './build.js';
+import { registerInit } from './init.js';
+import { registerRender } from './render.js';
+import { registerSchema } from './schema.js';
+import { registerVerify } from './verify.js';
+
+export interface Context {
+  out: Out;
+  /** Set by --json on commands that support it; errors are then printed as JSON too. */
+  json: boolean;
+}
+
+export const specOption = () =>
+  new Option('-f, --file <path>', 'spec file (default: ./kubox.yaml, else the py-kube preset)');
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function program(ctx: Context): Command {
+  const cmd = new Command('kubox')
+    .description(
+      'Build Kubernetes debug container images the right way, from one spec (kubox.yaml).',
+    )
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  cmd.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    writeOut: (s) => process.stdout.write(s),
+  });
+  registerInit(cmd, ctx);
+  registerRender(cmd, ctx);
+  registerBuild(cmd, ctx);
+  registerVerify(cmd, ctx);
+  registerSchema(cmd, ctx);
+  return cmd;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const ctx: Context = { out: makeOut(), json: false };
+  try {
+    await program(ctx).parseAsync([...argv]);
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; usage mistakes with 2.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    if (e instanceof KuboxError) {
+      if (ctx.json) {
+        ctx.out.print(
+          JSON.stringify(
+            { error: { kind: e.kind, message: e.message, hint: e.hint, problems: e.problems } },
+            null,
+            2,
+          ),
+        );
+      }
+      process.stderr.write(`${formatError(e)}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(
+      `kubox: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`,
+    );
+    return 70;
+  }
+}

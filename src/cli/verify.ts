@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+import { makePlan } from '../plan/plan.js';
+import { loadSpec } from '../spec/load.js';
+import { verify, type Status } from '../verify/verify.js';
+import { json, paint, table, type Out } from './output.js';
+import { specOption, type Context } from './main.js';
+
+const STYLE: Record<Status, 'green' | 'red' | 'yellow'> = {
+  pass: 'green',
+  fail: 'red',
+  skip: 'yellow',
+};
+
+function mark(out: Out, s: Status): string {
+  return paint(out, STYLE[s], s.toUpperCase());
+}
+
+export function registerVerify(program: Command, ctx: Context): void {
+  program
+    .command('verify')
+    .argument('<image>', 'registry reference, local image name, or oci:PATH')
+    .description(
+      'check an image against its spec: config, every tool it installs, nothing left behind',
+    )
+    .addOption(specOption())
+    .option('--platform <list>', "comma-separated platforms to check (default: the spec's)")
+    .option('--json', 'print the report as JSON', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kubox verify oci:out/py-kube-0.9.0.oci.tar\n  kubox verify ghcr.io/acme/py-kube:0.9.0 --platform linux/arm64 --json',
+    )
+    .action(async (image: string, o: { file?: string; platform?: string; json: boolean }) => {
+      ctx.json = o.json;
+      const { spec, source } = loadSpec(o.file);
+      const plan = makePlan(spec, source);
+      const platforms = o.platform
+        ?.split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      const report = await verify(plan, image, {
+        ...(platforms ? { platforms } : {}),
+        log: (m) => ctx.out.info(`kubox: ${m}`),
+      });
+      if (o.json) ctx.out.print(json(report));
+      else {
+        const rows = report.results.map((r) => [
+          r.platform,
+          mark(ctx.out, r.status),
+          r.check,
+          r.detail,
+        ]);
+        ctx.out.print(table(rows, ['PLATFORM', 'RESULT', 'CHECK', 'DETAIL']));
+        const count = (s: Status) => report.results.filter((r) => r.status === s).length;
+        ctx.out.print(
+          `\n${report.ok ? paint(ctx.out, 'green', 'verified') : paint(ctx.out, 'red', 'FAILED')}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`,
+        );
+      }
+      if (!report.ok) process.exitCode = ExitCode.failed;
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * The argument lists kubox gives `docker buildx`. Pure functions, so the exact
+ * command line is unit-tested without a daemon; build.ts runs them.
+ */
+import type { Plan } from '../../plan/plan.js';
+import { OCI } from '../../plan/plan.js';
+
+export type BuildOutput =
+  | { type: 'push' }
+  | { type: 'load' }
+  /** An OCI image layout archive (tar) written to `path`. */
+  | { type: 'oci'; path: string };
+
+export interface BuildxRequest {
+  builder: string;
+  platforms: readonly string[];
+  /** Directory holding the rendered Dockerfile; also the (otherwise empty) build context. */
+  contextDir: string;
+  output: BuildOutput;
+  tags: readonly string[];
+  /** Build args on top of the spec's defaults (from --build-arg). */
+  buildArgs?: Readonly<Record<string, string>>;
+  /** Labels that depend on the build itself: created, revision. */
+  buildLabels: Readonly<Record<string, string>>;
+  sourceDateEpoch: number;
+  metadataFile: string;
+  network?: string;
+  progress?: 'auto' | 'plain' | 'tty' | 'quiet';
+}
+
+/** The build-time labels the seed's build.sh sets, from when and what is built. */
+export function buildLabels(created: Date, revision: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {
+    [`${OCI}.created`]: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  };
+  if (revision) labels[`${OCI}.revision`] = revision;
+  return labels;
+}
+
+export function buildArgv(plan: Plan, req: BuildxRequest): string[] {
+  const argv = ['buildx', 'build', '--builder', req.builder, '--platform', req.platforms.join(',')];
+  argv.push('--file', `${req.contextDir}/Dockerfile`);
+  const args = {
+    ...plan.spec.args,
+    ...req.buildArgs,
+    SOURCE_DATE_EPOCH: String(req.sourceDateEpoch),
+  };
+  for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);
+  for (const t of req.tags) argv.push('--tag', t);
+  for (const [k, v] of Object.entries(req.buildLabels)) argv.push('--label', `${k}=${v}`);
+  argv.push('--metadata-file', req.metadataFile);
+  argv.push('--progress', req.progress ?? 'auto');
+  if (req.network) argv.push('--network', req.network);
+  switch (req.output.type) {
+    case 'push':
+      argv.push('--push');
+      break;
+    case 'load':
+      argv.push('--load');
+      break;
+    case 'oci':
+      argv.push('--output', `type=oci,dest=${req.output.path}`);
+      break;
+  }
+  argv.push(req.contextDir);
+  return argv;
+}
+
+export interface BuilderConfig {
+  name: string;
+  driver: 'docker-container' | 'docker' | 'kubernetes' | 'remote';
+  driverOpts: Readonly<Record<string, string>>;
+  endpoint?: string;
+}
+
+/** `docker buildx create` for a builder the spec names but the machine lacks. */
+export function createBuilderArgv(b: BuilderConfig): string[] {
+  const argv = ['buildx', 'create', '--name', b.name, '--driver', b.driver];
+  for (const [k, v] of Object.entries(b.driverOpts)) argv.push('--driver-opt', `${k}=${v}`);
+  if (b.endpoint) argv.push(b.endpoint);
+  return argv;
+}

@@ -1,0 +1,179 @@
+/**
+ * `kubox build` with docker buildx: the seed's build.sh, made careful. Renders
+ * the Dockerfile into a private context directory (nothing else from the
+ * machine can leak into the image), drives buildx with an argument array,
+ * and reports the digests of what it made.
+ */
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { render } from '../../dockerfile/render.js';
+import { KuboxError } from '../../errors.js';
+import { run } from '../../exec.js';
+import { buildEpoch, sourceInfo } from '../../git.js';
+import { readArchive, type ImageSummary } from '../../oci/archive.js';
+import { isKnownPlatform } from '../../oci/platform.js';
+import { parseReference } from '../../oci/reference.js';
+import type { Plan } from '../../plan/plan.js';
+import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
+import { diagnoseBuildFailure } from './diagnose.js';
+import { checkDocker, prepareBuilder } from './docker.js';
+import { inspectRemote } from './imagetools.js';
+
+export interface BuildOptions {
+  platforms?: readonly string[];
+  output?: BuildOutput;
+  /** Full references that replace the spec's tags. */
+  tags?: readonly string[];
+  builder?: string;
+  buildArgs?: Readonly<Record<string, string>>;
+  network?: string;
+  progress?: 'auto' | 'plain' | 'tty' | 'quiet';
+  /** Where ./out and the git checkout are looked for. */
+  cwd?: string;
+  log?: (msg: string) => void;
+}
+
+export interface BuildResult {
+  output: BuildOutput;
+  tags: string[];
+  platforms: string[];
+  builder: string;
+  /** Digest of the image index (or manifest for a single platform). */
+  digest?: string;
+  images: { platform: string; digest: string }[];
+  labels: Record<string, string>;
+}
+
+/** Where a build goes when the command line does not say. */
+export function defaultOutput(plan: Plan, cwd: string): BuildOutput {
+  if (plan.spec.image.repository) return { type: 'push' };
+  return {
+    type: 'oci',
+    path: resolve(cwd, 'out', `${plan.spec.name}-${plan.spec.version}.oci.tar`),
+  };
+}
+
+function checkOptions(plan: Plan, opts: BuildOptions): void {
+  for (const p of opts.platforms ?? []) {
+    if (!isKnownPlatform(p))
+      throw new KuboxError('usage', `unknown platform "${p}"`, {
+        hint: 'use os/arch such as linux/amd64 or linux/arm64',
+      });
+  }
+  for (const t of opts.tags ?? []) {
+    try {
+      if (!parseReference(t).tag) throw new Error('it has no tag');
+    } catch (e) {
+      throw new KuboxError(
+        'usage',
+        `--tag ${t} is not a valid image reference: ${(e as Error).message}`,
+        { hint: 'write it as registry/repository:tag' },
+      );
+    }
+  }
+  for (const k of Object.keys(opts.buildArgs ?? {})) {
+    if (!(k in plan.spec.args)) {
+      throw new KuboxError('usage', `--build-arg ${k} is not declared in kubox.yaml`, {
+        hint: `declare it under args: (${Object.keys(plan.spec.args).join(', ') || 'none declared'})`,
+      });
+    }
+  }
+}
+
+export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const log = opts.log ?? (() => {});
+  checkOptions(plan, opts);
+  const platforms = [...(opts.platforms ?? plan.spec.platforms)];
+  const output = opts.output ?? defaultOutput(plan, cwd);
+  const tags = [...(opts.tags ?? plan.tags)];
+  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository) {
+    throw new KuboxError(
+      'usage',
+      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
+    );
+  }
+
+  await checkDocker();
+  // An explicit --builder must already exist: kubox only creates the builder the spec describes.
+  const builder = await prepareBuilder(
+    opts.builder ? { name: opts.builder } : { config: plan.spec.builder },
+    platforms,
+    log,
+  );
+  const builderName = builder.name;
+
+  const info = await sourceInfo(cwd);
+  const epoch = buildEpoch(process.env, info);
+  const labels = buildLabels(new Date(epoch * 1000), info.revision);
+
+  const work = await mkdtemp(join(tmpdir(), 'kubox-build-'));
+  let partial: string | undefined;
+  try {
+    const contextDir = join(work, 'context');
+    await mkdir(contextDir);
+    const { dockerfile, dockerignore } = render(plan);
+    await writeFile(join(contextDir, 'Dockerfile'), dockerfile);
+    await writeFile(join(contextDir, '.dockerignore'), dockerignore);
+    const metadataFile = join(work, 'metadata.json');
+
+    // An archive is written beside its final name and renamed only when complete.
+    let buildOutput = output;
+    if (output.type === 'oci') {
+      await mkdir(dirname(output.path), { recursive: true });
+      partial = `${output.path}.partial-${process.pid}`;
+      buildOutput = { type: 'oci', path: partial };
+    }
+    const argv = buildArgv(plan, {
+      builder: builderName,
+      platforms,
+      contextDir,
+      output: buildOutput,
+      tags,
+      buildArgs: opts.buildArgs ?? {},
+      buildLabels: labels,
+      sourceDateEpoch: epoch,
+      metadataFile,
+      ...(opts.network ? { network: opts.network } : {}),
+      progress: opts.progress ?? 'auto',
+    });
+    log(`building ${tags.join(', ')} for ${platforms.join(', ')} with builder "${builderName}"`);
+    const res = await run('docker', argv, { teeStderr: true, cwd });
+    if (res.exitCode !== 0) {
+      const registry = tags[0] ? parseReference(tags[0]).registry : undefined;
+      throw diagnoseBuildFailure(res.stderr, {
+        base: plan.spec.base,
+        ...(registry ? { registry } : {}),
+      });
+    }
+    if (output.type === 'oci' && partial) {
+      await rename(partial, output.path);
+      partial = undefined;
+    }
+    const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<
+      string,
+      unknown
+    >;
+    const digest =
+      typeof metadata['containerimage.digest'] === 'string'
+        ? metadata['containerimage.digest']
+        : undefined;
+
+    let summary: ImageSummary | undefined;
+    if (output.type === 'oci') summary = await readArchive(output.path);
+    else if (output.type === 'push' && tags[0]) summary = await inspectRemote(`${tags[0]}`);
+    return {
+      output,
+      tags,
+      platforms,
+      builder: builderName,
+      ...((summary?.digest ?? digest) ? { digest: summary?.digest ?? digest } : {}),
+      images: summary?.images.map((i) => ({ platform: i.platform, digest: i.digest })) ?? [],
+      labels: { ...plan.labels, ...labels },
+    };
+  } finally {
+    if (partial) await rm(partial, { force: true });
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Reading what docker and BuildKit print when something fails, and turning it
+ * into one of kubox's errors with the fix. Pure: tested on real output.
+ */
+import { KuboxError } from '../../errors.js';
+import { qemuHandler } from '../../oci/platform.js';
+
+export const EMULATOR_HINT =
+  'register QEMU for the platform: `apt-get install qemu-user-static binfmt-support` (Debian/Ubuntu) or `docker run --privileged --rm tonistiigi/binfmt --install all`, or build only the native platform with --platform';
+
+/** Why `docker version` failed: docker is missing, or its daemon cannot be reached. */
+export function diagnoseDockerVersion(res: {
+  missing: boolean;
+  exitCode: number;
+  stderr: string;
+}): KuboxError | undefined {
+  if (res.missing) {
+    return new KuboxError('docker-missing', 'docker is not installed (no `docker` on PATH)', {
+      hint: 'install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or put docker on PATH',
+    });
+  }
+  if (res.exitCode !== 0) {
+    const first = res.stderr.split('\n').find((l) => l.trim()) ?? 'no answer';
+    const perm = /permission denied/i.test(res.stderr);
+    return new KuboxError(
+      'daemon-unreachable',
+      `the Docker daemon is not reachable: ${first.trim()}`,
+      {
+        hint: perm
+          ? 'add your user to the docker group (or run with sudo), then log in again'
+          : 'start it (`sudo systemctl start docker`, or dockerd), or point DOCKER_HOST / `docker context use` at a running one',
+      },
+    );
+  }
+  return undefined;
+}
+
+export function diagnoseBuildxVersion(res: {
+  exitCode: number;
+  stderr: string;
+}): KuboxError | undefined {
+  if (res.exitCode === 0) return undefined;
+  return new KuboxError('buildx-missing', 'the docker buildx plugin is not installed', {
+    hint: "install it (Debian/Ubuntu: `apt-get install docker-buildx`, or docker-buildx-plugin from Docker's repository) into ~/.docker/cli-plugins or /usr/libexec/docker/cli-plugins",
+  });
+}
+
+/** The platforms line of `docker buildx inspect`: what this builder can run. */
+export function parseBuilderPlatforms(inspect: string): string[] {
+  const platforms = new Set<string>();
+  for (const m of inspect.matchAll(/^\s*Platforms:\s*(.+)$/gm)) {
+    for (const p of m[1]!.split(',')) {
+      const clean = p.trim().replace(/\*$/, '');
+      if (clean) platforms.add(clean);
+    }
+  }
+  return [...platforms];
+}
+
+/** Requested platforms the builder cannot run, with the reason, or nothing when all can. */
+export function missingEmulators(
+  requested: readonly string[],
+  supported: readonly string[],
+): KuboxError | undefined {
+  // linux/arm64 is also listed as linux/arm64/v8 by some builders.
+  const have = new Set(supported.flatMap((p) => [p, p.replace(/\/v8$/, '')]));
+  const missing = requested.filter((p) => !have.has(p));
+  if (missing.length === 0) return undefined;
+  const handlers = missing.map((p) => qemuHandler(p)).filter(Boolean);
+  return new KuboxError(
+    'emulator-missing',
+    `no emulator is registered for ${missing.join(', ')} (this builder runs ${supported.join(', ') || 'nothing'})`,
+    {
+      hint: `${EMULATOR_HINT}${handlers.length ? `; the kernel needs /proc/sys/fs/binfmt_misc/${handlers.join(', ')}` : ''}`,
+    },
+  );
+}
+
+/** The last BuildKit ERROR lines, which say what failed. */
+export function errorLines(stderr: string, max = 6): string[] {
+  const lines = stderr.split('\n').map((l) => l.trimEnd());
+  const errors = lines.filter((l) => /^(ERROR|error):?\s|^\s*>\s*\[|failed to solve/i.test(l));
+  return (errors.length ? errors : lines.filter(Boolean)).slice(-max);
+}
+
+/** Classifies a failed `docker buildx build` from its output. */
+export function diagnoseBuildFailure(
+  stderr: string,
+  opts: { base: string; registry?: string },
+): KuboxError {
+  const detail = errorLines(stderr).join('\n');
+  if (
+    /401 Unauthorized|unauthorized: (authentication required|incorrect username or password)|no basic auth credentials|insufficient_scope|denied: requested access to the resource is denied|authorization failed/i.test(
+      stderr,
+    )
+  ) {
+    return new KuboxError(
+      'registry-auth',
+      `the registry refused the credentials${opts.registry ? ` for ${opts.registry}` : ''}`,
+      {
+        hint: `run \`docker login ${opts.registry ?? '<registry>'}\` with an account that may push there (kubox reads credentials the way docker does: $DOCKER_CONFIG or ~/.docker/config.json)`,
+        problems: [{ message: detail }],
+      },
+    );
+  }
+  const baseName = opts.base.split('@')[0]!;
+  const resolveFailed = new RegExp(
+    `failed to resolve source metadata for [^\\s:]*${escapeRegExp(baseName.split('/').pop()!.split(':')[0]!)}`,
+  ).test(stderr);
+  if (resolveFailed && /not found|manifest unknown|no such host|404/i.test(stderr)) {
+    return new KuboxError('base-not-found', `the base image ${opts.base} was not found`, {
+      hint: 'check `base:` in kubox.yaml (the digest must exist in that repository; `docker buildx imagetools inspect <name:tag>` shows the current one), or log in if the repository is private',
+      problems: [{ message: detail }],
+    });
+  }
+  if (/exec format error/i.test(stderr)) {
+    return new KuboxError(
+      'emulator-missing',
+      'a RUN step could not execute for a foreign platform (exec format error)',
+      {
+        hint: EMULATOR_HINT,
+        problems: [{ message: detail }],
+      },
+    );
+  }
+  return new KuboxError('build-failed', 'docker buildx build failed', {
+    hint: 'the failing step and its output are above; fix kubox.yaml (a package name, a URL, a checksum) and build again',
+    problems: [{ message: detail }],
+  });
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,62 @@
+/**
+ * kubox as a library. The CLI is a thin layer over exactly these functions.
+ *
+ *   import { loadSpec, makePlan, render, build, verify } from 'kubox';
+ *   const { spec } = loadSpec('kubox.yaml');
+ *   const { dockerfile } = render(spec);
+ *   const result = await build(spec, { output: { type: 'oci', path: 'out/img.tar' } });
+ *   const report = await verify(spec, 'oci:out/img.tar');
+ */
+import { build as buildPlan, type BuildOptions, type BuildResult } from './engines/buildx/build.js';
+import { render as renderPlan, type Rendered } from './dockerfile/render.js';
+import { makePlan, type Plan } from './plan/plan.js';
+import type { Spec } from './spec/schema.js';
+import { verify as verifyPlan, type VerifyOptions, type VerifyResult } from './verify/verify.js';
+
+function toPlan(x: Spec | Plan): Plan {
+  return 'tools' in x ? x : makePlan(x);
+}
+
+/** Dockerfile and .dockerignore text for a spec. Pure. */
+export function render(spec: Spec | Plan): Rendered {
+  return renderPlan(toPlan(spec));
+}
+
+/** Builds the image with docker buildx. */
+export function build(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
+  return buildPlan(toPlan(spec), options);
+}
+
+/** Checks an image (registry reference, local image or oci:PATH) against its spec. */
+export function verify(
+  spec: Spec | Plan,
+  image: string,
+  options?: VerifyOptions,
+): Promise<VerifyResult> {
+  return verifyPlan(toPlan(spec), image, options);
+}
+
+export {
+  loadSpec,
+  loadPreset,
+  parseSpec,
+  DEFAULT_SPEC_FILE,
+  type LoadedSpec,
+} from './spec/load.js';
+export { SpecSchema, type Spec, type SpecInput, type Check } from './spec/schema.js';
+export { PRESETS, type PresetName } from './spec/presets.js';
+export { makePlan, type Plan, type Tool } from './plan/plan.js';
+export {
+  buildArgv,
+  createBuilderArgv,
+  type BuildOutput,
+  type BuildxRequest,
+} from './engines/buildx/argv.js';
+export { defaultOutput, type BuildOptions, type BuildResult } from './engines/buildx/build.js';
+export { planChecks, type VerifyCheck } from './verify/checks.js';
+export type { VerifyOptions, VerifyResult, CheckResult } from './verify/verify.js';
+export { readArchive, type ImageSummary } from './oci/archive.js';
+export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
+export { init, presetText } from './init.js';
+export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';
+export type { Rendered };

@@ -1,0 +1,340 @@
+/**
+ * The kubox.yaml format: one zod schema, the single definition of what a spec
+ * may contain. The JSON Schema shipped for editors is generated from it
+ * (write-json-schema.ts), so the two never disagree.
+ *
+ * Values that end up inside the Dockerfile's shell (package names, URLs,
+ * paths) are validated strictly here, so the renderer never has to escape
+ * shell syntax it did not expect.
+ */
+import { z } from 'zod';
+import { KNOWN_ARCHES, KNOWN_PLATFORMS, targetArch } from '../oci/platform.js';
+import { parseReference, ReferenceError } from '../oci/reference.js';
+
+/** Build args BuildKit defines by itself; templates may use them without declaring them. */
+export const AUTOMATIC_ARGS = [
+  'TARGETPLATFORM',
+  'TARGETOS',
+  'TARGETARCH',
+  'TARGETVARIANT',
+  'BUILDPLATFORM',
+  'BUILDOS',
+  'BUILDARCH',
+  'BUILDVARIANT',
+] as const;
+
+const SHA256_HEX = /^[a-f0-9]{64}$/;
+const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
+const PIP_REQUIREMENT =
+  /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?(?:(?:===|==|~=|!=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+(?:,(?:===|==|~=|!=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+)*)?$/;
+const ABS_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
+const NAME = /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/;
+const USER_NAME = /^[a-z_][a-z0-9_-]{0,31}$/;
+/** http(s) URL whose only shell-significant characters are `${NAME}` build-arg references. */
+const URL_TEMPLATE =
+  /^https?:\/\/(?:[A-Za-z0-9\-._~:/?#[\]@!&'()*+,;=%]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$/;
+
+const urlTemplate = (what: string) =>
+  z
+    .string()
+    .regex(URL_TEMPLATE, {
+      message: `${what} must be an http(s) URL; \${NAME} may refer to a build arg, other shell characters (quotes, spaces, $, backticks) are not allowed`,
+    })
+    .refine((u) => !u.includes("'"), { message: `${what} must not contain a single quote` });
+
+export const CheckSchema = z
+  .strictObject({
+    run: z
+      .array(z.string())
+      .min(1)
+      .describe('The command and its arguments, run inside the image as its user (no shell).'),
+    exitCode: z.int().min(0).max(255).optional().describe('Expected exit code (default 0).'),
+    expect: z
+      .string()
+      .optional()
+      .describe('A regular expression that stdout or stderr must match.'),
+  })
+  .describe('A command that proves a tool works inside the image.');
+
+const toolEntry = (nameRegex: RegExp, kind: string) =>
+  z.union([
+    z.string().regex(nameRegex, { message: `not a valid ${kind} name` }),
+    z.strictObject({
+      name: z.string().regex(nameRegex, { message: `not a valid ${kind} name` }),
+      check: CheckSchema.optional(),
+    }),
+  ]);
+
+const AptPackageSchema = toolEntry(DEB_NAME, 'Debian package').describe(
+  'A Debian package name (optionally name=version), or {name, check} to say how to prove it works.',
+);
+const PipPackageSchema = toolEntry(PIP_REQUIREMENT, 'pip requirement').describe(
+  'A pip requirement (name, extras, version specifiers), or {name, check}.',
+);
+
+export const AptRepositorySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(NAME)
+      .describe('Short name; used for the keyring and the sources.list.d file.'),
+    url: urlTemplate('url').describe(
+      'Repository URL; may use build args, e.g. ${KUBECTL_VERSION}.',
+    ),
+    suite: z
+      .string()
+      .regex(/^[A-Za-z0-9./_-]+$/)
+      .default('/')
+      .describe('Suite or distribution; "/" for a flat repository such as pkgs.k8s.io.'),
+    components: z.array(z.string().regex(/^[a-z0-9-]+$/)).default([]),
+    key: urlTemplate('key').describe(
+      'URL of the repository signing key (ASCII-armored or binary).',
+    ),
+    packages: z.array(AptPackageSchema).min(1),
+  })
+  .describe('An extra signed apt repository, added through a keyring and a signed-by source.');
+
+export const BinarySchema = z
+  .strictObject({
+    name: z.string().regex(NAME),
+    url: urlTemplate('url').describe('Download URL; ${TARGETARCH} selects the architecture.'),
+    sha256: z
+      .partialRecord(
+        z.enum(KNOWN_ARCHES as [string, ...string[]]),
+        z.string().regex(SHA256_HEX, {
+          message: 'must be 64 lowercase hex digits',
+        }),
+      )
+      .optional()
+      .describe('Pinned sha256 per TARGETARCH (amd64, arm64, ...).'),
+    checksumUrl: urlTemplate('checksumUrl')
+      .optional()
+      .describe(
+        'Published checksum file ("<sha256>  <name>"), checked for architectures with no pin.',
+      ),
+    dest: z.string().regex(ABS_PATH, { message: 'must be an absolute path' }),
+    mode: z
+      .string()
+      .regex(/^0?[0-7]{3}$/, { message: 'must be an octal mode such as 0755' })
+      .default('0755'),
+    check: CheckSchema.optional(),
+  })
+  .describe('A binary downloaded per architecture and verified by sha256 before use.');
+
+export const UserSchema = z
+  .strictObject({
+    name: z.string().regex(USER_NAME, { message: 'must be a valid Linux user name' }),
+    uid: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 2),
+    gid: z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 2),
+    shell: z.string().regex(ABS_PATH).default('/bin/bash'),
+    home: z.string().regex(ABS_PATH).optional().describe('Default: /home/<name>.'),
+    nonRoot: z
+      .boolean()
+      .default(true)
+      .describe('Claim that the image runs as non-root (runAsNonRoot); uid 0 is then an error.'),
+  })
+  .describe('The user the image runs as; kubox sets USER to the numeric uid:gid.');
+
+export const BuilderSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/),
+    driver: z
+      .enum(['docker-container', 'docker', 'kubernetes', 'remote'])
+      .default('docker-container'),
+    driverOpts: z.record(z.string(), z.string()).default({}),
+    endpoint: z.string().optional().describe('For the remote driver: the BuildKit address.'),
+  })
+  .describe('The buildx builder; kubox creates it when missing (except for the docker driver).');
+
+export const VerifyCheckSchema = CheckSchema.extend({
+  name: z.string().min(1),
+}).describe('An extra command run by `kubox verify` on every platform.');
+
+export const SpecSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(NAME, { message: 'use lowercase letters, digits, ".", "_" and "-"' }),
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'must be usable in an image tag' })
+      .describe('Image version; tags and labels use it through {{version}}.'),
+    description: z.string().optional(),
+    image: z
+      .strictObject({
+        repository: z
+          .string()
+          .optional()
+          .describe('Where to push, e.g. ghcr.io/acme/py-kube. Without it, builds go to ./out.'),
+        tags: z.array(z.string().min(1)).min(1).default(['{{version}}', 'latest']),
+      })
+      .default({ tags: ['{{version}}', 'latest'] }),
+    platforms: z
+      .array(z.enum(KNOWN_PLATFORMS as [string, ...string[]]))
+      .min(1)
+      .default(['linux/amd64', 'linux/arm64']),
+    base: z.string().describe('Base image pinned by digest: name:tag@sha256:<64 hex>.'),
+    args: z
+      .record(z.string().regex(ARG_NAME), z.string().regex(/^[A-Za-z0-9._:/+-]*$/))
+      .default({})
+      .describe('Build args with their default values, e.g. KUBECTL_VERSION.'),
+    apt: z
+      .strictObject({
+        mirror: urlTemplate('mirror')
+          .optional()
+          .describe('Replaces http://deb.debian.org/debian in the base image apt sources.'),
+        securityMirror: urlTemplate('securityMirror')
+          .optional()
+          .describe('Replaces http://deb.debian.org/debian-security.'),
+        packages: z.array(AptPackageSchema).default([]),
+        repositories: z.array(AptRepositorySchema).default([]),
+      })
+      .default({ packages: [], repositories: [] }),
+    binaries: z.array(BinarySchema).default([]),
+    pip: z
+      .strictObject({
+        indexUrl: urlTemplate('indexUrl').optional(),
+        packages: z.array(PipPackageSchema).default([]),
+      })
+      .default({ packages: [] }),
+    user: UserSchema,
+    workdir: z.string().regex(ABS_PATH, { message: 'must be an absolute path' }).default('/app'),
+    cmd: z.array(z.string()).min(1).default(['bash']),
+    env: z.record(z.string().regex(ARG_NAME), z.string()).default({}),
+    labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/), z.string()).default({}),
+    dockerignore: z
+      .array(z.string())
+      .default([])
+      .describe('Lines of .dockerignore; lines starting with # are comments.'),
+    builder: BuilderSchema.optional().describe('The buildx builder. Default: the current builder.'),
+    syntax: z
+      .union([z.literal(false), z.string().regex(/^[a-z0-9./:@_-]+$/)])
+      .default(false)
+      .describe('Emit `# syntax=<value>` as the first line, or false for the built-in frontend.'),
+    verify: z.array(VerifyCheckSchema).default([]),
+  })
+  .superRefine((spec, ctx) => {
+    // The base must be pinned: a tag alone can move under a rebuild.
+    try {
+      const ref = parseReference(spec.base);
+      if (!ref.digest) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['base'],
+          message: `"${spec.base}" is not pinned by digest; write it as name:tag@sha256:<digest> (\`kubox pin\` or \`docker buildx imagetools inspect\` shows the digest)`,
+        });
+      }
+      if (!ref.tag) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['base'],
+          message: `"${spec.base}" has no tag; keep the tag next to the digest (name:tag@sha256:...) so readers and \`kubox pin\` know what it tracks`,
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base'],
+        message: `invalid image reference: ${e.message}`,
+      });
+    }
+
+    if (spec.image.repository !== undefined) {
+      try {
+        const ref = parseReference(spec.image.repository);
+        if (ref.tag || ref.digest) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['image', 'repository'],
+            message: 'the repository must not carry a tag or digest; put tags under image.tags',
+          });
+        }
+      } catch (e) {
+        if (!(e instanceof ReferenceError)) throw e;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['image', 'repository'],
+          message: `invalid repository: ${e.message}`,
+        });
+      }
+    }
+
+    if (new Set(spec.platforms).size !== spec.platforms.length) {
+      ctx.addIssue({ code: 'custom', path: ['platforms'], message: 'a platform is listed twice' });
+    }
+
+    if (spec.user.nonRoot && (spec.user.uid === 0 || spec.user.gid === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['user', spec.user.uid === 0 ? 'uid' : 'gid'],
+        message:
+          'uid/gid 0 is root, but user.nonRoot is true; pick a non-zero id such as 1000, or set nonRoot: false (a root debug image cannot run in pods with runAsNonRoot)',
+      });
+    }
+
+    // Every ${NAME} a template uses must be a declared build arg or one BuildKit defines.
+    const known = new Set<string>([...AUTOMATIC_ARGS, ...Object.keys(spec.args)]);
+    const checkVars = (value: string | undefined, path: (string | number)[]) => {
+      for (const m of (value ?? '').matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+        if (!known.has(m[1]!)) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `\${${m[1]}} is not a build arg; declare it under args (args: { ${m[1]}: "..." })`,
+          });
+        }
+      }
+    };
+    spec.apt.repositories.forEach((r, i) => {
+      checkVars(r.url, ['apt', 'repositories', i, 'url']);
+      checkVars(r.key, ['apt', 'repositories', i, 'key']);
+    });
+    spec.binaries.forEach((b, i) => {
+      checkVars(b.url, ['binaries', i, 'url']);
+      checkVars(b.checksumUrl, ['binaries', i, 'checksumUrl']);
+      // A binary is never used unverified: each target arch needs a pin or a checksum file.
+      if (!b.checksumUrl) {
+        const missing = [...new Set(spec.platforms.map(targetArch))].filter((a) => !b.sha256?.[a]);
+        if (missing.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['binaries', i, 'sha256'],
+            message: `no sha256 for ${missing.join(', ')} (the spec builds ${spec.platforms.join(', ')}); add sha256.${missing[0]}: <64 hex digits> or a checksumUrl`,
+          });
+        }
+      }
+    });
+    checkVars(spec.pip.indexUrl, ['pip', 'indexUrl']);
+
+    const seen = new Map<string, string>();
+    const names = (entries: readonly (string | { name: string })[], where: string) =>
+      entries.forEach((e, i) => {
+        const n = (typeof e === 'string' ? e : e.name).split('=')[0]!;
+        const prev = seen.get(n);
+        if (prev) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...where.split('.'), i],
+            message: `package "${n}" is already listed at ${prev}`,
+          });
+        } else seen.set(n, `${where}[${i}]`);
+      });
+    names(spec.apt.packages, 'apt.packages');
+    spec.apt.repositories.forEach((r, j) => names(r.packages, `apt.repositories.${j}.packages`));
+  });
+
+/** A spec as written (defaults may be missing). */
+export type SpecInput = z.input<typeof SpecSchema>;
+/** A validated spec with every default filled in. */
+export type Spec = z.output<typeof SpecSchema>;
+export type Check = z.output<typeof CheckSchema>;
+export type AptPackage = z.output<typeof AptPackageSchema>;
+export type Binary = z.output<typeof BinarySchema>;
+export type AptRepository = z.output<typeof AptRepositorySchema>;

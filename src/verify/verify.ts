@@ -1,0 +1,237 @@
+/**
+ * Runs the plan's checks against a real image, on every platform it has:
+ * config checks on the image config, command checks inside one container per
+ * platform (foreign platforms through QEMU when it is registered, otherwise
+ * reported as skipped with the reason). Containers get no network.
+ */
+import { existsSync } from 'node:fs';
+import { KuboxError } from '../errors.js';
+import { run } from '../exec.js';
+import { inspectRemote } from '../engines/buildx/imagetools.js';
+import { checkDocker, docker } from '../engines/buildx/docker.js';
+import { readArchive } from '../oci/archive.js';
+import { hostPlatform, qemuHandler } from '../oci/platform.js';
+import { parseReference } from '../oci/reference.js';
+import type { ImageConfig } from '../oci/types.js';
+import type { Plan } from '../plan/plan.js';
+import { judgeExec, planChecks, type ExecCheck, type VerifyCheck } from './checks.js';
+
+export type Status = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  platform: string;
+  check: string;
+  status: Status;
+  detail: string;
+}
+
+export interface VerifyResult {
+  image: string;
+  digest?: string;
+  results: CheckResult[];
+  ok: boolean;
+}
+
+export interface VerifyOptions {
+  platforms?: readonly string[];
+  log?: (msg: string) => void;
+  /** How many checks run at once inside one container. */
+  concurrency?: number;
+  /** Per-command limit; QEMU-emulated Python imports are slow. */
+  timeoutMs?: number;
+}
+
+interface Target {
+  platform: string;
+  config: ImageConfig;
+  /** What `docker run` is given for this platform. */
+  runRef: string;
+}
+
+async function loadArchive(path: string): Promise<{ targets: Target[]; digest: string }> {
+  const summary = await readArchive(path);
+  const res = await docker(['load', '--input', path]);
+  if (res.exitCode !== 0)
+    throw new KuboxError('io', `docker load ${path} failed: ${res.stderr.trim()}`);
+  const loaded = /Loaded image(?: ID)?: (\S+)/.exec(res.stdout)?.[1];
+  if (!loaded) throw new KuboxError('io', `docker load ${path} did not name the image it loaded`);
+  return {
+    digest: summary.digest,
+    targets: summary.images.map((i) => ({
+      platform: i.platform,
+      config: i.config,
+      runRef: loaded,
+    })),
+  };
+}
+
+async function resolveTargets(image: string): Promise<{ targets: Target[]; digest?: string }> {
+  if (image.startsWith('oci:')) return loadArchive(image.slice(4));
+  let remoteError: unknown;
+  try {
+    const ref = parseReference(image);
+    const summary = await inspectRemote(image);
+    const repo = `${ref.registry}/${ref.repository}`;
+    return {
+      digest: summary.digest,
+      // Run each platform by its digest, so the checked bits are the pushed bits.
+      targets: summary.images.map((i) => ({
+        platform: i.platform,
+        config: i.config,
+        runRef: `${repo}@${i.digest}`,
+      })),
+    };
+  } catch (e) {
+    remoteError = e;
+  }
+  const local = await docker(['image', 'inspect', '--format', '{{json .}}', image]);
+  if (local.exitCode !== 0) {
+    throw new KuboxError('io', `image ${image} was found neither in its registry nor locally`, {
+      hint: 'check the reference; for a private registry, `docker login` first; for an archive use oci:PATH',
+      cause: remoteError,
+    });
+  }
+  const info = JSON.parse(local.stdout) as {
+    Architecture: string;
+    Os: string;
+    Variant?: string;
+    Config: ImageConfig['config'];
+  };
+  const platform = [info.Os, info.Architecture, info.Variant].filter(Boolean).join('/');
+  return {
+    targets: [
+      {
+        platform,
+        runRef: image,
+        config: { os: info.Os, architecture: info.Architecture, config: info.Config },
+      },
+    ],
+  };
+}
+
+/** Why commands cannot run for this platform here, or undefined when they can. */
+export function emulationGap(
+  platform: string,
+  native = hostPlatform(),
+  binfmtDir = '/proc/sys/fs/binfmt_misc',
+): string | undefined {
+  if (platform === native) return undefined;
+  const handler = qemuHandler(platform);
+  if (!handler) return `no known emulator for ${platform}`;
+  if (!existsSync(`${binfmtDir}/${handler}`))
+    return `QEMU is not registered for ${platform} (${binfmtDir}/${handler} is missing); install qemu-user-static and binfmt-support`;
+  return undefined;
+}
+
+async function pool<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+async function runExecChecks(
+  target: Target,
+  checks: ExecCheck[],
+  opts: VerifyOptions,
+  out: CheckResult[],
+): Promise<void> {
+  const record = (c: ExecCheck, status: Status, detail: string) =>
+    out.push({ platform: target.platform, check: c.name, status, detail });
+  const gap = emulationGap(target.platform);
+  if (gap) {
+    checks.forEach((c) => record(c, 'skip', gap));
+    return;
+  }
+  const start = await docker([
+    'run',
+    '--detach',
+    '--rm',
+    '--network',
+    'none',
+    '--platform',
+    target.platform,
+    '--pull',
+    'missing',
+    '--entrypoint',
+    'sleep',
+    target.runRef,
+    'infinity',
+  ]);
+  if (start.exitCode !== 0) {
+    const why = start.stderr.trim().split('\n').pop() ?? '';
+    const status: Status = /exec format error/.test(start.stderr) ? 'skip' : 'fail';
+    checks.forEach((c) => record(c, status, `container did not start: ${why}`));
+    return;
+  }
+  const id = start.stdout.trim();
+  try {
+    const results = new Map<ExecCheck, CheckResult>();
+    await pool(checks, opts.concurrency ?? 3, async (c) => {
+      const res = await run(
+        'docker',
+        ['exec', ...(c.asRoot ? ['--user', '0'] : []), id, ...c.argv],
+        { timeoutMs: opts.timeoutMs ?? 300_000 },
+      );
+      const outcome = judgeExec(c, res);
+      results.set(c, {
+        platform: target.platform,
+        check: c.name,
+        status: outcome.ok ? 'pass' : 'fail',
+        detail: outcome.detail,
+      });
+    });
+    // Report in the plan's order, whatever order the pool finished in.
+    for (const c of checks) out.push(results.get(c)!);
+  } finally {
+    await docker(['rm', '--force', id]);
+  }
+}
+
+export async function verify(
+  plan: Plan,
+  image: string,
+  opts: VerifyOptions = {},
+): Promise<VerifyResult> {
+  await checkDocker();
+  const { targets, digest } = await resolveTargets(image);
+  const wanted = opts.platforms ?? plan.spec.platforms;
+  const missing = wanted.filter((p) => !targets.some((t) => t.platform === p));
+  const checks: VerifyCheck[] = planChecks(plan);
+  const results: CheckResult[] = missing.map((p) => ({
+    platform: p,
+    check: 'platform present in image',
+    status: 'fail',
+    detail: `the image has ${targets.map((t) => t.platform).join(', ')}`,
+  }));
+  for (const target of targets.filter((t) => wanted.includes(t.platform))) {
+    opts.log?.(`verifying ${target.platform}`);
+    for (const c of checks) {
+      if (c.kind !== 'config') continue;
+      const o = c.evaluate(target.config);
+      results.push({
+        platform: target.platform,
+        check: c.name,
+        status: o.ok ? 'pass' : 'fail',
+        detail: o.detail,
+      });
+    }
+    await runExecChecks(
+      target,
+      checks.filter((c): c is ExecCheck => c.kind === 'exec'),
+      opts,
+      results,
+    );
+  }
+  return {
+    image,
+    ...(digest ? { digest } : {}),
+    results,
+    ok: results.every((r) => r.status !== 'fail'),
+  };
+}

@@ -27,7 +27,7 @@ export const KNOWN_ARCHES = [
 ] as readonly string[];
 
 export function isKnownPlatform(p: string): boolean {
-  return p in KNOWN;
+  return Object.hasOwn(KNOWN, p);
 }
 
 export function parsePlatform(p: string): Platform {
@@ -42,14 +42,14 @@ export function formatPlatform(p: Platform): string {
 
 /** BuildKit's TARGETARCH for a platform string such as `linux/arm64`. */
 export function targetArch(platform: string): string {
-  const k = KNOWN[platform];
+  const k = Object.hasOwn(KNOWN, platform) ? KNOWN[platform] : undefined;
   if (!k) throw new Error(`unsupported platform "${platform}"`);
   return k.arch;
 }
 
 /** The binfmt_misc handler that lets this machine run the platform's binaries. */
 export function qemuHandler(platform: string): string | undefined {
-  return KNOWN[platform]?.qemu;
+  return Object.hasOwn(KNOWN, platform) ? KNOWN[platform]?.qemu : undefined;
 }
 
 /** The platform this process runs on natively, in the same spelling. */

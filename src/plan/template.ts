@@ -9,7 +9,7 @@ export class TemplateError extends Error {}
 
 export function expandTemplate(text: string, vars: TemplateVars): string {
   return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, key: string) => {
-    const value = vars[key];
+    const value = Object.hasOwn(vars, key) ? vars[key] : undefined;
     if (value === undefined) {
       throw new TemplateError(
         `unknown template variable {{${key}}}; use one of ${Object.keys(vars)

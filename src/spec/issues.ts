@@ -22,11 +22,17 @@ function typeName(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-export function describeIssues(issues: readonly ZodIssue[]): SpecIssue[] {
-  return issues.flatMap((i) => describeIssue(i, []));
+/** The text a value was written as in the file (1.30, not the number 1.3). */
+export type RawText = (path: KeyPath) => string | undefined;
+
+export function describeIssues(
+  issues: readonly ZodIssue[],
+  raw: RawText = () => undefined,
+): SpecIssue[] {
+  return issues.flatMap((i) => describeIssue(i, [], raw));
 }
 
-function describeIssue(issue: ZodIssue, prefix: KeyPath): SpecIssue[] {
+function describeIssue(issue: ZodIssue, prefix: KeyPath, raw: RawText): SpecIssue[] {
   const path = [...prefix, ...issue.path];
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -47,7 +53,7 @@ function describeIssue(issue: ZodIssue, prefix: KeyPath): SpecIssue[] {
           {
             path,
             message,
-            hint: `quote it: '${String(issue.input)}' (YAML reads unquoted 1.30 as the number 1.3)`,
+            hint: `quote it: '${raw(path) ?? String(issue.input)}' (YAML reads an unquoted 1.30 as the number 1.3 and 0755 as 755)`,
           },
         ];
       }
@@ -67,7 +73,7 @@ function describeIssue(issue: ZodIssue, prefix: KeyPath): SpecIssue[] {
         branches.find((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0)) ??
         branches[0] ??
         [];
-      return best.flatMap((i) => describeIssue(i, path));
+      return best.flatMap((i) => describeIssue(i, path, raw));
     }
     case 'too_small':
       if (issue.origin === 'array')
@@ -77,10 +83,10 @@ function describeIssue(issue: ZodIssue, prefix: KeyPath): SpecIssue[] {
       return [{ path, message: `must be at most ${String(issue.maximum)}` }];
     case 'invalid_key':
       return issue.issues
-        .flatMap((i) => describeIssue(i, path))
+        .flatMap((i) => describeIssue(i, path, raw))
         .map((i) => ({ ...i, atKey: true }));
     case 'invalid_element':
-      return issue.issues.flatMap((i) => describeIssue(i, path));
+      return issue.issues.flatMap((i) => describeIssue(i, path, raw));
     default:
       return [{ path, message: issue.message }];
   }

@@ -48,7 +48,12 @@ export function parseSpec(text: string, file: string): Spec {
   }
   const result = SpecSchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
-  const problems: Problem[] = describeIssues(result.error.issues).map((i) => {
+  const raw = (path: readonly PropertyKey[]) => {
+    const node = doc.getIn(path as unknown[], true) as
+      { range?: [number, number, number] } | undefined;
+    return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
+  };
+  const problems: Problem[] = describeIssues(result.error.issues, raw).map((i) => {
     const pos = locate(doc, counter, i.path, { key: i.atKey });
     return {
       message: i.message,

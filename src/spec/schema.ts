@@ -314,20 +314,26 @@ export const SpecSchema = z
     checkVars(spec.pip.indexUrl, ['pip', 'indexUrl']);
 
     const seen = new Map<string, string>();
-    const names = (entries: readonly (string | { name: string })[], where: string) =>
+    const names = (
+      entries: readonly (string | { name: string })[],
+      where: (string | number)[],
+      label: string,
+    ) =>
       entries.forEach((e, i) => {
         const n = (typeof e === 'string' ? e : e.name).split('=')[0]!;
         const prev = seen.get(n);
         if (prev) {
           ctx.addIssue({
             code: 'custom',
-            path: [...where.split('.'), i],
+            path: [...where, i],
             message: `package "${n}" is already listed at ${prev}`,
           });
-        } else seen.set(n, `${where}[${i}]`);
+        } else seen.set(n, `${label}[${i}]`);
       });
-    names(spec.apt.packages, 'apt.packages');
-    spec.apt.repositories.forEach((r, j) => names(r.packages, `apt.repositories.${j}.packages`));
+    names(spec.apt.packages, ['apt', 'packages'], 'apt.packages');
+    spec.apt.repositories.forEach((r, j) =>
+      names(r.packages, ['apt', 'repositories', j, 'packages'], `apt.repositories[${j}].packages`),
+    );
   });
 
 /** A spec as written (defaults may be missing). */

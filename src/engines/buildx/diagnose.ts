@@ -79,7 +79,10 @@ export function missingEmulators(
 /** The last BuildKit ERROR lines, which say what failed. */
 export function errorLines(stderr: string, max = 6): string[] {
   const lines = stderr.split('\n').map((l) => l.trimEnd());
-  const errors = lines.filter((l) => /^(ERROR|error):?\s|^\s*>\s*\[|failed to solve/i.test(l));
+  // BuildKit's own error lines, the failing step, and apt's `E:` lines.
+  const errors = lines.filter((l) =>
+    /^(ERROR|error):?\s|^#\d+ .*ERROR|^(#\d+ [\d.]+ )?E: |^\s*>\s*\[|failed to solve/i.test(l),
+  );
   return (errors.length ? errors : lines.filter(Boolean)).slice(-max);
 }
 
@@ -103,11 +106,17 @@ export function diagnoseBuildFailure(
       },
     );
   }
-  const baseName = opts.base.split('@')[0]!;
-  const resolveFailed = new RegExp(
-    `failed to resolve source metadata for [^\\s:]*${escapeRegExp(baseName.split('/').pop()!.split(':')[0]!)}`,
-  ).test(stderr);
-  if (resolveFailed && /not found|manifest unknown|no such host|404/i.test(stderr)) {
+  // BuildKit names the reference it could not resolve, fully qualified (registry, port and all).
+  const repoName = opts.base.split('@')[0]!.split(':')[0]!.split('/').pop()!;
+  const baseMissing = stderr
+    .split('\n')
+    .some(
+      (l) =>
+        l.includes('failed to resolve source metadata for') &&
+        l.includes(repoName) &&
+        /not found|manifest unknown|404/i.test(l),
+    );
+  if (baseMissing) {
     return new KuboxError('base-not-found', `the base image ${opts.base} was not found`, {
       hint: 'check `base:` in kubox.yaml (the digest must exist in that repository; `docker buildx imagetools inspect <name:tag>` shows the current one), or log in if the repository is private',
       problems: [{ message: detail }],
@@ -127,8 +136,4 @@ export function diagnoseBuildFailure(
     hint: 'the failing step and its output are above; fix kubox.yaml (a package name, a URL, a checksum) and build again',
     problems: [{ message: detail }],
   });
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -95,6 +95,8 @@ on_exit() {
     pkill -TERM -P "$p" 2>/dev/null || true   # mmdebstrap, by parent pid
     kill "$p" 2>/dev/null || true
   done
+  # gpg starts a gpg-agent for the test key's home; don't leave it behind.
+  [[ -d ${GNUPGHOME:-/nonexistent} ]] && gpgconf --kill gpg-agent 2>/dev/null || true
   if ((rc != 0)); then
     echo "[test-env] FAILED (exit $rc) after $(($(date +%s) - T0)) s; last lines of $LOG:" >&2
     tail -n 40 "$LOG" >&2 || true
@@ -102,15 +104,14 @@ on_exit() {
 }
 BG_PIDS=()
 
+[[ $(id -u) == 0 ]] || { echo "[test-env] ERROR: must run as root" >&2; exit 1; }
 mkdir -p "$STATE" "$CACHE" "$LOG_DIR" "$RUN_DIR"
+
+# One setup at a time. Daemons started below get `9>&-` so they don't hold the lock.
+exec 9>"$RUN_DIR/setup.lock"
+flock -w 900 9 || { echo "[test-env] ERROR: another setup.sh is still running (lock $RUN_DIR/setup.lock)" >&2; exit 1; }
 : >"$LOG"
 trap on_exit EXIT
-
-[[ $(id -u) == 0 ]] || die "must run as root"
-
-# One setup at a time.
-exec 9>"$RUN_DIR/setup.lock"
-flock -w 900 9 || die "another setup.sh is still running (lock $RUN_DIR/setup.lock)"
 
 SYS_PY=/usr/bin/python3   # Debian's python, not whatever is first on PATH
 
@@ -246,7 +247,7 @@ EOF
   fi
   if ! docker info >/dev/null 2>&1; then
     say "starting dockerd (log: /var/log/dockerd.log)"
-    setsid dockerd --iptables=false --bridge=none >>/var/log/dockerd.log 2>&1 </dev/null &
+    setsid dockerd --iptables=false --bridge=none >>/var/log/dockerd.log 2>&1 </dev/null 9>&- &
     echo $! >"$RUN_DIR/dockerd.pid"
     local deadline=$(($(date +%s) + 60))
     until docker info >/dev/null 2>&1; do
@@ -317,7 +318,7 @@ auth:
     realm: kubox-e2e
     path: $REG_DIR/htpasswd
 EOF
-  setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null &
+  setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN_DIR/registry.pid"
   local deadline=$(($(date +%s) + 30))
   until registry_ok; do
@@ -424,6 +425,7 @@ finish_base() {
 # 5. Static loopback HTTP server: apt repo (pkgs.k8s.io), mc (dl.min.io), PyPI
 # ---------------------------------------------------------------------------
 export GNUPGHOME=$STATE/gnupg
+gpg() { command gpg "$@" 9>&-; }   # its agent must not inherit the lock
 KEY_UID='kubox e2e test apt repository (TEST ONLY) <kubox-e2e@127.0.0.1>'
 ensure_gpg_key() {
   mkdir -p "$GNUPGHOME"; chmod 700 "$GNUPGHOME"
@@ -526,7 +528,6 @@ build_www() {
     gpg --batch --yes --digest-algo SHA512 --default-key "$KEY_FPR" -abs -o Release.gpg Release
     gpg --batch --armor --export "$KEY_FPR" >Release.key
   ) >>"$LOG" 2>&1
-  gpgconf --kill gpg-agent 2>/dev/null || true
 
   # b. MinIO client, like https://dl.min.io/client/mc/release/linux-<arch>/
   #    mc.sha256sum is "<sha256>  mc.RELEASE.<stamp>" (dl.min.io names the
@@ -621,7 +622,7 @@ ensure_http() {
   say "starting the static HTTP server on $HTTP_BASE"
   # Serves $WWW by path (not by open directory), so swapping the tree is seen.
   setsid "$SYS_PY" -m http.server "$HTTP_PORT" --bind "$HTTP_ADDR" --directory "$WWW" \
-    >>"$LOG_DIR/http.log" 2>&1 </dev/null &
+    >>"$LOG_DIR/http.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN_DIR/http.pid"
   local deadline=$(($(date +%s) + 20))
   until http_ok; do

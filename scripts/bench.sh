@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks, side by side with the alternative in the same run (see bench/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO bash scripts/test-env/setup.sh
+npx tsx bench/build.bench.ts

@@ -52,7 +52,7 @@ function seedVariant(env: E2eEnv): Variant {
     .replace('https://dl.min.io/client/mc/release/linux-${TARGETARCH}/mc', env.mcUrl)
     .replace(
       /pip install --no-cache-dir \\\n kubernetes \\\n httpie \\\n ipython/,
-      `pip install --no-cache-dir --index-url ${env.pipIndex} ${env.pipPackages.join(' ')}`,
+      `pip install --no-cache-dir --index-url ${env.pipIndex} packaging`,
     );
   if (
     swapped.includes('pkgs.k8s.io') ||

@@ -637,7 +637,8 @@ ensure_http() {
 # the base installs from the local index.
 verify_in_container() {
   local stamp=$STATE/verified
-  local key="$WWW_KEY $BASE_DIGEST"
+  local key
+  key="$WWW_KEY $BASE_DIGEST $(declare -f verify_in_container | sha256sum | cut -c1-12)"
   [[ -f $stamp && $(<"$stamp") == "$key" ]] && return 0
   say "checking apt repo, mc and pip index from a linux/amd64 base container"
   local out rc=0 kr=$STATE/verify-keyring.gpg
@@ -657,8 +658,10 @@ s = urllib.request.urlopen('$HTTP_BASE/minio/client/mc/release/linux-amd64/mc.sh
 assert hashlib.sha256(b).hexdigest() == s, 'mc sha256 mismatch'
 print('mc sha256 ok')
 PY
-      pip install --no-cache-dir --index-url $HTTP_BASE/pypi/simple/ wheel 2>&1
-      python3 -c 'import wheel; print(\"wheel\", wheel.__version__)'
+      # Debian's python3-pip pulls in python3-wheel 0.38.4 and python3-setuptools:
+      # --upgrade makes pip fetch wheel 0.46.1, which needs packaging>=24 from the index.
+      pip install --no-cache-dir --index-url $HTTP_BASE/pypi/simple/ --upgrade wheel 2>&1
+      python3 -c 'import wheel, packaging; print(\"wheel\", wheel.__version__, \"packaging\", packaging.__version__)'
     " 2>&1) || rc=$?
   echo "$out" >>"$LOG"
   ((rc == 0)) || die "container check failed"
@@ -681,7 +684,7 @@ write_env() {
   pkgs=$(ls "$WWW/pypi/simple" | grep -v '^index.html$' | tr '\n' ' ')
   REGISTRY=$REGISTRY REG_USER=$REG_USER REG_PASS=$REG_PASS DOCKER_CONFIG=$DOCKER_CONFIG \
     BASE="$BASE_REPO:$BASE_TAG@$BASE_DIGEST" HTTP_BASE=$HTTP_BASE KUBECTL_MINOR=$KUBECTL_MINOR \
-    MC_AMD64=$mc_amd64 MC_ARM64=$mc_arm64 PKGS=$pkgs \
+    WWW=$WWW MC_AMD64=$mc_amd64 MC_ARM64=$mc_arm64 PKGS=$pkgs \
     PACKAGES_FILE="$WWW/k8s/core:/stable:/v$KUBECTL_MINOR/deb/Packages" \
     "$SYS_PY" - "$tmp" <<'EOF'
 import json, os, sys
@@ -692,6 +695,14 @@ for stanza in open(e["PACKAGES_FILE"]).read().split("\n\n"):
     if f.get("Package") == "kubectl":
         kv.setdefault(f["Architecture"], []).append(f["Version"])
 h = e["HTTP_BASE"]
+def pip_versions(d):
+    import re
+    out = {}
+    for f in sorted(os.listdir(d)):
+        if f.endswith(".whl"):
+            name, ver = f.split("-")[:2]
+            out.setdefault(re.sub(r"[-_.]+", "-", name).lower(), []).append(ver)
+    return out
 env = {
     "registry": e["REGISTRY"],
     "username": e["REG_USER"],
@@ -707,6 +718,7 @@ env = {
     "mcSha256": {"amd64": e["MC_AMD64"], "arm64": e["MC_ARM64"]},
     "pipIndex": h + "/pypi/simple/",
     "pipPackages": e["PKGS"].split(),
+    "pipPackageVersions": pip_versions(e["WWW"] + "/pypi/packages"),
     "qemuArm64": True,
 }
 with open(sys.argv[1], "w") as f:

@@ -45,6 +45,7 @@ export const PIP_TOOLS: Readonly<Record<string, Check>> = {
   ipython: run('ipython', '--version'),
   requests: run('python', '-c', 'import requests'),
   wheel: run('python', '-c', 'import wheel'),
+  packaging: run('python', '-c', 'import packaging'),
   setuptools: run('python', '-c', 'import setuptools'),
   pip: run('pip', '--version'),
 };

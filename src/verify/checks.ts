@@ -4,6 +4,7 @@
  * prove each installed tool works and nothing the seed cleans up was left.
  * Pure: the runner (run.ts) executes them.
  */
+import { shellWord } from '../dockerfile/quote.js';
 import type { ImageConfig } from '../oci/types.js';
 import { OCI, type Plan } from '../plan/plan.js';
 
@@ -27,6 +28,8 @@ export interface ExecCheck {
   exitCode: number;
   /** Regular expression that stdout+stderr must match. */
   expect?: string;
+  /** What a pass reports, for commands that print nothing useful. */
+  passDetail?: string;
 }
 
 export type VerifyCheck = ConfigCheck | ExecCheck;
@@ -119,6 +122,7 @@ function execChecks(plan: Plan): ExecCheck[] {
       name: 'apt packages installed',
       argv: ['dpkg-query', '--show', '--showformat=${Package} ${db:Status-Abbrev}\\n', ...apt],
       exitCode: 0,
+      passDetail: `${apt.length} packages`,
     });
   }
   for (const t of tools.filter((t) => t.source === 'binary')) {
@@ -127,6 +131,7 @@ function execChecks(plan: Plan): ExecCheck[] {
       name: `${t.name}: executable at ${t.path}`,
       argv: ['test', '-x', t.path!],
       exitCode: 0,
+      passDetail: 'ok',
     });
   }
   const pip = tools.filter((t) => t.source === 'pip').map((t) => t.name);
@@ -136,13 +141,14 @@ function execChecks(plan: Plan): ExecCheck[] {
       name: 'pip packages installed',
       argv: ['python', '-m', 'pip', 'show', '--quiet', ...pip],
       exitCode: 0,
+      passDetail: `${pip.length} distributions`,
     });
   }
   for (const t of tools) {
     if (!t.check) continue;
     checks.push({
       kind: 'exec',
-      name: `${t.name}: ${t.check.run.join(' ')}`,
+      name: `${t.name}: ${t.check.run.map(shellWord).join(' ')}`,
       argv: t.check.run,
       exitCode: t.check.exitCode ?? 0,
       ...(t.check.expect ? { expect: t.check.expect } : {}),
@@ -207,5 +213,5 @@ export function judgeExec(
   if (check.expect && !new RegExp(check.expect, 'm').test(output)) {
     return { ok: false, detail: `output does not match /${check.expect}/: ${firstLine}` };
   }
-  return { ok: true, detail: firstLine.slice(0, 100) };
+  return { ok: true, detail: check.passDetail ?? (firstLine.slice(0, 100) || 'ok') };
 }

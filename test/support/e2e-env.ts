@@ -59,7 +59,8 @@ export function localSpec(env: E2eEnv, overrides: Partial<SpecInput> = {}): Spec
     binaries: [
       { ...preset.binaries[0]!, url: env.mcUrl, sha256: env.mcSha256, checksumUrl: undefined },
     ],
-    pip: { indexUrl: env.pipIndex, packages: env.pipPackages },
+    // pip, setuptools and wheel already come with the test base; packaging does not.
+    pip: { indexUrl: env.pipIndex, packages: ['packaging'] },
     builder: { name: 'default', driver: 'docker' },
     ...overrides,
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { shellWord } from '../../src/dockerfile/quote.js';
 import type { ImageConfig } from '../../src/oci/types.js';
 import { makePlan, OCI } from '../../src/plan/plan.js';
 import { loadPreset, parseSpec } from '../../src/spec/load.js';
@@ -58,7 +59,7 @@ describe('planChecks for the py-kube preset', () => {
     ['curl', ['curl', '--version']],
     ['ca-certificates', ['test', '-s', '/etc/ssl/certs/ca-certificates.crt']],
   ])('proves %s with `%s`', (tool, argv) => {
-    const c = byName(execs, `${tool}: ${argv.join(' ')}`);
+    const c = byName(execs, `${tool}: ${argv.map(shellWord).join(' ')}`);
     expect(c.argv).toEqual(argv);
     expect(c.exitCode).toBe(0);
     expect(c.asRoot).toBeUndefined();
@@ -363,7 +364,10 @@ describe('judgeExec', () => {
 
   it('passes a check that expects a non-zero exit code', () => {
     const c: ExecCheck = { kind: 'exec', name: 'false', argv: ['false'], exitCode: 1 };
-    expect(judgeExec(c, { exitCode: 1, stdout: '', stderr: '' })).toEqual({ ok: true, detail: '' });
+    expect(judgeExec(c, { exitCode: 1, stdout: '', stderr: '' })).toEqual({
+      ok: true,
+      detail: 'ok',
+    });
     expect(judgeExec(c, { exitCode: 0, stdout: '', stderr: '' }).ok).toBe(false);
   });
 

@@ -73,7 +73,7 @@ function checkOptions(plan: Plan, opts: BuildOptions): void {
     }
   }
   for (const k of Object.keys(opts.buildArgs ?? {})) {
-    if (!(k in plan.spec.args)) {
+    if (!Object.hasOwn(plan.spec.args, k)) {
       throw new KuboxError('usage', `--build-arg ${k} is not declared in kubox.yaml`, {
         hint: `declare it under args: (${Object.keys(plan.spec.args).join(', ') || 'none declared'})`,
       });

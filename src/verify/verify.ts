@@ -4,7 +4,7 @@
  * platform (foreign platforms through QEMU when it is registered, otherwise
  * reported as skipped with the reason). Containers get no network.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
 import { run } from '../exec.js';
 import { inspectRemote } from '../engines/buildx/imagetools.js';
@@ -118,8 +118,13 @@ export function emulationGap(
   if (platform === native) return undefined;
   const handler = qemuHandler(platform);
   if (!handler) return `no known emulator for ${platform}`;
-  if (!existsSync(`${binfmtDir}/${handler}`))
-    return `QEMU is not registered for ${platform} (${binfmtDir}/${handler} is missing); install qemu-user-static and binfmt-support`;
+  const entry = `${binfmtDir}/${handler}`;
+  if (!existsSync(entry)) {
+    return `QEMU is not registered for ${platform} (${entry} is missing); install qemu-user-static and binfmt-support`;
+  }
+  if (!readFileSync(entry, 'utf8').startsWith('enabled')) {
+    return `QEMU for ${platform} is registered but disabled (${entry}); enable it with update-binfmts --enable`;
+  }
   return undefined;
 }
 

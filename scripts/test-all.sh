@@ -11,4 +11,11 @@ $SUDO bash scripts/test-env/setup.sh
 npm run build
 npm run typecheck
 npm run lint
-npx vitest run
+
+results=$(mktemp)
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
+# One plain closing line that any CI can read.
+node -e 'const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results"
+rm -f "$results"
+exit "$status"

@@ -27,6 +27,11 @@ export type ErrorKind =
   | 'base-not-found'
   | 'build-failed'
   | 'verify-failed'
+  | 'registry-denied'
+  | 'not-found'
+  | 'network'
+  | 'registry'
+  | 'pin-moved'
   | 'io';
 
 const exitCodes: Record<ErrorKind, ExitCode> = {
@@ -41,6 +46,11 @@ const exitCodes: Record<ErrorKind, ExitCode> = {
   'base-not-found': ExitCode.failed,
   'build-failed': ExitCode.failed,
   'verify-failed': ExitCode.failed,
+  'registry-denied': ExitCode.failed,
+  'not-found': ExitCode.failed,
+  network: ExitCode.failed,
+  registry: ExitCode.failed,
+  'pin-moved': ExitCode.failed,
   io: ExitCode.failed,
 };
 

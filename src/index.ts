@@ -60,3 +60,10 @@ export { parseReference, formatReference, type ImageReference } from './oci/refe
 export { init, presetText } from './init.js';
 export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';
 export type { Rendered };
+export { RegistryClient, type ClientOptions } from './registry/client.js';
+export { credentialsFor, type Credential } from './registry/credentials.js';
+export { push, pushLayout, type PushOptions, type PushResult } from './registry/push.js';
+export { pull, inspectRemote, type PullResult } from './registry/remote.js';
+export { inspect, type InspectReport } from './registry/inspect.js';
+export { pin, type PinResult } from './registry/pin.js';
+export { openLayout, packLayout, createLayout, writeBlob, writeIndex, type Layout } from './oci/layout.js';

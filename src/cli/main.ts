@@ -9,6 +9,7 @@ import { ExitCode, formatError, KuboxError } from '../errors.js';
 import { makeOut, type Out } from './output.js';
 import { registerBuild } from './build.js';
 import { registerInit } from './init.js';
+import { registerRegistry } from './registry.js';
 import { registerRender } from './render.js';
 import { registerSchema } from './schema.js';
 import { registerVerify } from './verify.js';
@@ -45,6 +46,7 @@ export function program(ctx: Context): Command {
   registerRender(cmd, ctx);
   registerBuild(cmd, ctx);
   registerVerify(cmd, ctx);
+  registerRegistry(cmd, ctx);
   registerSchema(cmd, ctx);
   return cmd;
 }

@@ -4,7 +4,7 @@
  */
 
 export interface Platform {
-  os: 'linux';
+  os: string;
   architecture: string;
   variant?: string;
 }

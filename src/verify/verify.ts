@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
 import { run } from '../exec.js';
-import { inspectRemote } from '../engines/buildx/imagetools.js';
+import { inspectRemote } from '../registry/remote.js';
 import { checkDocker, docker } from '../engines/buildx/docker.js';
 import { readArchive } from '../oci/archive.js';
 import { hostPlatform, qemuHandler } from '../oci/platform.js';

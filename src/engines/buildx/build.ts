@@ -18,7 +18,7 @@ import type { Plan } from '../../plan/plan.js';
 import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
-import { inspectRemote } from './imagetools.js';
+import { inspectRemote } from '../../registry/remote.js';
 
 export interface BuildOptions {
   platforms?: readonly string[];

@@ -1,0 +1,160 @@
+/**
+ * OCI image layouts (`oci-layout`, `index.json`, `blobs/sha256/...`), as a
+ * directory or as a tar of one: the image model shared by buildx's OCI
+ * output, the registry client and (later) the daemonless engine. Every blob
+ * read or written is checked against its digest.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { extract, pack } from 'tar-stream';
+import { KuboxError } from '../errors.js';
+import { MediaType, type Descriptor, type Index } from './types.js';
+
+export interface Layout {
+  dir: string;
+  index: Index;
+  /** Removes what opening made (the extraction of an archive). */
+  close(): Promise<void>;
+}
+
+export function blobPath(dir: string, digest: string): string {
+  const [alg, hex] = digest.split(':');
+  if (alg !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex)) throw new KuboxError('io', `not a sha256 digest: ${digest}`);
+  return join(dir, 'blobs', alg, hex);
+}
+
+async function extractArchive(path: string, into: string): Promise<void> {
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    const name = header.name.replace(/^\.\//, '');
+    // Only the layout's own files, and never a path that climbs out.
+    if (header.type !== 'file' || name.includes('..') || !(name === 'index.json' || name === 'oci-layout' || name.startsWith('blobs/'))) {
+      stream.on('end', next);
+      stream.resume();
+      return;
+    }
+    const target = join(into, name);
+    mkdir(dirname(target), { recursive: true })
+      .then(() => pipeline(stream, createWriteStream(target)))
+      .then(() => next(), next);
+  });
+  await pipeline(createReadStream(path), ex);
+}
+
+/** Opens a layout directory, or a tar of one (extracted to a temporary directory). */
+export async function openLayout(path: string): Promise<Layout> {
+  if (!existsSync(path)) throw new KuboxError('io', `${path} does not exist`, { hint: 'give an OCI layout directory or archive (kubox build --output oci:PATH writes one)' });
+  let dir = path;
+  let close = async () => {};
+  if (!statSync(path).isDirectory()) {
+    dir = await mkdtemp(join(tmpdir(), 'kubox-layout-'));
+    const made = dir;
+    close = () => rm(made, { recursive: true, force: true });
+    try {
+      await extractArchive(path, dir);
+    } catch (e) {
+      await close();
+      throw new KuboxError('io', `cannot read the OCI archive ${path}: ${(e as Error).message}`);
+    }
+  }
+  const indexFile = join(dir, 'index.json');
+  if (!existsSync(indexFile)) {
+    await close();
+    throw new KuboxError('io', `${path} is not an OCI image layout (no index.json)`);
+  }
+  const index = JSON.parse(await readFile(indexFile, 'utf8')) as Index;
+  return { dir, index, close };
+}
+
+/** Reads a small blob (manifest, config) and checks its digest. */
+export async function readBlob(layout: Layout, digest: string): Promise<Buffer> {
+  const bytes = await readFile(blobPath(layout.dir, digest)).catch(() => {
+    throw new KuboxError('io', `the layout lacks blob ${digest}`);
+  });
+  const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (actual !== digest) throw new KuboxError('io', `blob ${digest} in the layout hashes to ${actual}`);
+  return bytes;
+}
+
+export function blobStream(layout: Layout, digest: string, start = 0, end?: number): Readable {
+  return createReadStream(blobPath(layout.dir, digest), { start, ...(end !== undefined ? { end: end - 1 } : {}) });
+}
+
+export async function blobSize(layout: Layout, digest: string): Promise<number> {
+  return (await stat(blobPath(layout.dir, digest))).size;
+}
+
+/**
+ * The image a layout holds: its single index.json entry, or, when index.json
+ * lists several manifests, index.json itself taken as the image index.
+ */
+export function layoutRoot(index: Index): { descriptor: Descriptor; bytes?: Buffer } {
+  if (index.manifests.length === 1) return { descriptor: index.manifests[0]! };
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index.manifests }));
+  return { descriptor: { mediaType: MediaType.ociIndex, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length }, bytes };
+}
+
+/** Writes a new, empty layout directory. */
+export async function createLayout(dir: string): Promise<void> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+}
+
+/** Stores a blob from a stream, checking it hashes to `digest`; nothing is left on a mismatch. */
+export async function writeBlob(dir: string, digest: string, content: Readable | Buffer): Promise<void> {
+  const target = blobPath(dir, digest);
+  if (existsSync(target)) return;
+  const tmp = `${target}.partial`;
+  const hash = createHash('sha256');
+  try {
+    if (Buffer.isBuffer(content)) {
+      hash.update(content);
+      await writeFile(tmp, content);
+    } else {
+      content.on('data', (c: Buffer) => hash.update(c));
+      await pipeline(content, createWriteStream(tmp));
+    }
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== digest) throw new KuboxError('io', `blob ${digest} hashes to ${actual}`);
+    await rename(tmp, target);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+export async function writeIndex(dir: string, index: Index): Promise<void> {
+  await writeFile(join(dir, 'index.json'), JSON.stringify(index));
+}
+
+/** Packs a layout directory into a tar, written beside `tarPath` and renamed when complete. */
+export async function packLayout(dir: string, tarPath: string): Promise<void> {
+  await mkdir(dirname(tarPath), { recursive: true });
+  const tmp = `${tarPath}.partial-${process.pid}`;
+  const p = pack();
+  const out = pipeline(p, createWriteStream(tmp));
+  const add = async (name: string) => {
+    const file = join(dir, name);
+    const size = (await stat(file)).size;
+    await new Promise<void>((resolve, reject) => {
+      const entry = p.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
+      createReadStream(file).on('error', reject).pipe(entry);
+    });
+  };
+  try {
+    await add('oci-layout');
+    await add('index.json');
+    for (const hex of (await readdir(join(dir, 'blobs', 'sha256'))).sort()) await add(`blobs/sha256/${hex}`);
+    p.finalize();
+    await out;
+    await rename(tmp, tarPath);
+  } catch (e) {
+    p.destroy();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}

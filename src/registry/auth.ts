@@ -1,0 +1,106 @@
+/**
+ * Authorization for one registry: anonymous, Basic, or the Bearer token flow
+ * (realm, service and scope from the challenge; `token` or `access_token`;
+ * identity tokens through grant_type=refresh_token). Tokens are cached per
+ * scope set. Secrets stay inside this object.
+ */
+import { KuboxError } from '../errors.js';
+import { parseChallenges, mergeScopes, type Challenge } from './challenge.js';
+import type { Credential } from './credentials.js';
+import type { Transport } from './transport.js';
+
+interface CachedToken {
+  header: string;
+  expiresAt: number;
+}
+
+export class Authorizer {
+  private challenge: Challenge | undefined;
+  private readonly tokens = new Map<string, CachedToken>();
+
+  constructor(
+    private readonly registry: string,
+    private readonly credential: Credential,
+    private readonly transport: Transport,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The Authorization header for these scopes, if one is known or can be had without a challenge. */
+  async header(scopes: readonly string[]): Promise<string | undefined> {
+    if (!this.challenge) return undefined;
+    if (this.challenge.scheme === 'basic') return this.basic();
+    const key = mergeScopes(scopes).join(' ');
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt > this.now()) return cached.header;
+    return this.fetchToken(scopes);
+  }
+
+  /**
+   * Learns from a 401 and returns a header to retry with (a fresh token for a
+   * Bearer challenge). The caller retries once; a second 401 means the
+   * credentials do not grant the access: see `refused`.
+   */
+  async onUnauthorized(res: Response, scopes: readonly string[]): Promise<string> {
+    const challenges = parseChallenges(res.headers.get('www-authenticate') ?? '');
+    const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    if (!chosen) {
+      throw new KuboxError('registry', `${this.registry} answered 401 without a usable WWW-Authenticate challenge`);
+    }
+    this.challenge = chosen;
+    if (chosen.scheme === 'basic') return this.basic();
+    // The challenge's own scope (if any) joins the ones this request needs.
+    const all = mergeScopes([...scopes, ...(chosen.params.scope ? [chosen.params.scope] : [])]);
+    return this.fetchToken(all, mergeScopes(scopes).join(' '));
+  }
+
+  refused(scopes: readonly string[] = []): KuboxError {
+    const who = this.credential.kind === 'anonymous' ? 'anonymously' : 'with the configured credentials';
+    return new KuboxError('registry-auth', `${this.registry} refused access ${who}${scopes.length ? ` (${mergeScopes(scopes).join(' ')})` : ''}`, {
+      hint: `run \`docker login ${this.registry}\` (kubox reads $DOCKER_CONFIG/config.json or ~/.docker/config.json, credential helpers and podman's auth.json) with an account that has this access`,
+    });
+  }
+
+  private basic(): string {
+    if (this.credential.kind !== 'basic') throw this.refused();
+    return `Basic ${Buffer.from(`${this.credential.username}:${this.credential.password}`).toString('base64')}`;
+  }
+
+  private async fetchToken(scopes: readonly string[], cacheKey = mergeScopes(scopes).join(' ')): Promise<string> {
+    const { realm, service } = this.challenge!.params;
+    if (!realm) throw new KuboxError('registry', `${this.registry}'s Bearer challenge has no realm`);
+    const merged = mergeScopes(scopes);
+    let res: Response;
+    if (this.credential.kind === 'identity-token') {
+      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.credential.token, client_id: 'kubox' });
+      if (service) form.set('service', service);
+      if (merged.length) form.set('scope', merged.join(' '));
+      res = await this.transport.send({
+        method: 'POST',
+        url: realm,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: () => form.toString(),
+      });
+    } else {
+      const url = new URL(realm);
+      if (service) url.searchParams.set('service', service);
+      for (const s of merged) url.searchParams.append('scope', s);
+      const headers: Record<string, string> = {};
+      if (this.credential.kind === 'basic') headers.authorization = this.basic();
+      res = await this.transport.send({ method: 'GET', url: url.toString(), headers });
+    }
+    if (res.status === 401 || res.status === 403) throw this.refused(merged);
+    if (!res.ok) {
+      throw new KuboxError('registry', `the token service of ${this.registry} answered HTTP ${res.status}`, {
+        hint: 'the registry\'s auth service is failing; try again later',
+      });
+    }
+    const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new KuboxError('registry', `the token service of ${this.registry} returned no token`);
+    // Renew a little early; 60 s is the spec's minimum lifetime when none is given.
+    const ttl = Math.max(10, (body.expires_in ?? 60) - 10) * 1000;
+    const header = `Bearer ${token}`;
+    this.tokens.set(cacheKey, { header, expiresAt: this.now() + ttl });
+    return header;
+  }
+}

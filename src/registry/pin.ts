@@ -1,0 +1,66 @@
+/**
+ * `kubox pin`: resolve the base image's tag to the digest it points at now,
+ * check every platform the spec builds is in that index, and rewrite
+ * kubox.yaml in place (or, with check, only report that the tag moved).
+ */
+import { readFileSync } from 'node:fs';
+import { KuboxError } from '../errors.js';
+import { writeFileAtomic } from '../fs.js';
+import { formatPlatform } from '../oci/platform.js';
+import { parseReference } from '../oci/reference.js';
+import { isAttestation, isIndex, type ImageConfig, type Index } from '../oci/types.js';
+import { replaceScalar } from '../spec/edit.js';
+import { parseSpec } from '../spec/load.js';
+import { RegistryClient, type ClientOptions } from './client.js';
+
+export interface PinResult {
+  file: string;
+  base: string;
+  old: string;
+  new: string;
+  moved: boolean;
+  platforms: string[];
+  /** True when kubox.yaml was rewritten. */
+  written: boolean;
+}
+
+/** The platforms an image offers: its index entries, or the one manifest's config. */
+async function platformsOf(c: RegistryClient, repo: string, bytes: Buffer, mediaType: string): Promise<string[]> {
+  const doc = JSON.parse(bytes.toString('utf8')) as Index & { config?: { digest: string } };
+  if (isIndex(mediaType) || doc.manifests) {
+    return doc.manifests.filter((d) => !isAttestation(d) && d.platform).map((d) => formatPlatform(d.platform!));
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of await c.getBlob(repo, doc.config!.digest)) chunks.push(chunk as Buffer);
+  const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ImageConfig;
+  return [formatPlatform({ os: 'linux', architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })];
+}
+
+export async function pin(file: string, opts: ClientOptions & { check?: boolean } = {}): Promise<PinResult> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new KuboxError('usage', `cannot read ${file}`, { hint: 'kubox pin rewrites a kubox.yaml; write one with `kubox init`' });
+  }
+  const spec = parseSpec(text, file);
+  const ref = parseReference(spec.base);
+  const [name] = spec.base.split('@');
+  const c = await RegistryClient.connect(ref.registry, opts);
+  const m = await c.getManifest(ref.repository, ref.tag!);
+  const platforms = await platformsOf(c, ref.repository, m.bytes, m.descriptor.mediaType);
+  const missing = spec.platforms.filter((p) => !platforms.some((q) => q === p || q === `${p}/v8`));
+  if (missing.length > 0) {
+    throw new KuboxError('not-found', `${name} (${m.descriptor.digest}) has no ${missing.join(', ')} image; it offers ${platforms.join(', ')}`, {
+      hint: 'pick a tag that is built for every platform in kubox.yaml, or drop the platform from `platforms:`',
+    });
+  }
+  const pinned = `${name}@${m.descriptor.digest}`;
+  const moved = ref.digest !== m.descriptor.digest;
+  const result: PinResult = { file, base: name!, old: ref.digest!, new: m.descriptor.digest, moved, platforms, written: false };
+  if (moved && !opts.check) {
+    await writeFileAtomic(file, replaceScalar(text, ['base'], pinned, file));
+    result.written = true;
+  }
+  return result;
+}

@@ -1,0 +1,154 @@
+/**
+ * `kubox push`: an OCI layout (directory or archive) to one or more tags.
+ * Blobs first (skipped when present, mounted when another repository of the
+ * same registry has them), then manifests children before the index, and
+ * only then the tags: a tag never points at an incomplete image.
+ */
+import { KuboxError } from '../errors.js';
+import { manifestsFrom, type ManifestNode } from '../oci/graph.js';
+import { blobSize, blobStream, layoutRoot, openLayout, readBlob, type Layout } from '../oci/layout.js';
+import { parseReference, type ImageReference } from '../oci/reference.js';
+import { RegistryClient, type ClientOptions } from './client.js';
+
+export interface PushOptions extends ClientOptions {
+  /** Upload in PATCH chunks of this many bytes (default: one monolithic PUT per blob). */
+  chunkSize?: number;
+  concurrency?: number;
+  /** Repositories (same registry) to try mounting blobs from. */
+  mountFrom?: string[];
+}
+
+export interface PushResult {
+  digest: string;
+  refs: string[];
+  blobs: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
+}
+
+async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+function parseTargets(refs: readonly string[]): ImageReference[] {
+  if (refs.length === 0) throw new KuboxError('usage', 'push needs at least one target reference', { hint: 'kubox push oci:out/img.tar registry.example.com/team/img:1.0' });
+  return refs.map((r) => {
+    try {
+      const ref = parseReference(r);
+      if (!ref.tag && !ref.digest) return { ...ref, tag: 'latest' };
+      return ref;
+    } catch (e) {
+      throw new KuboxError('usage', `"${r}" is not a valid image reference: ${(e as Error).message}`);
+    }
+  });
+}
+
+export async function pushLayout(layout: Layout, refs: readonly string[], opts: PushOptions = {}): Promise<PushResult> {
+  const targets = parseTargets(refs);
+  const log = opts.log ?? (() => {});
+  const root = layoutRoot(layout.index);
+  const nodes = await manifestsFrom(root, (d) => readBlob(layout, d.digest));
+  const top = nodes.at(-1)!;
+  const stats = { uploaded: 0, mounted: 0, skipped: 0, bytesUploaded: 0 };
+  const clients = new Map<string, RegistryClient>();
+  const client = async (registry: string) => {
+    let c = clients.get(registry);
+    if (!c) clients.set(registry, (c = await RegistryClient.connect(registry, opts)));
+    return c;
+  };
+
+  const bases = await baseRepositories(nodes, layout);
+  // Each distinct repository gets the whole image by digest first.
+  const repos = [...new Map(targets.map((t) => [`${t.registry}/${t.repository}`, t])).values()];
+  const done: ImageReference[] = [];
+  for (const repo of repos) {
+    const c = await client(repo.registry);
+    const mountFrom = [
+      ...done.filter((d) => d.registry === repo.registry).map((d) => d.repository),
+      ...(opts.mountFrom ?? []),
+      // The base image's layers are usually already in its repository.
+      ...bases.filter((b) => b.registry === repo.registry).map((b) => b.repository),
+    ].filter((r, i, all) => r !== repo.repository && all.indexOf(r) === i);
+    await pushNodes(c, repo.repository, nodes, layout, { ...opts, mountFrom }, stats, log);
+    done.push(repo);
+  }
+  // Then the tags, all blobs and children being in place.
+  for (const t of targets) {
+    const c = await client(t.registry);
+    if (t.tag) {
+      await c.putManifest(t.repository, t.tag, top.bytes, top.descriptor.mediaType);
+      log(`tagged ${t.registry}/${t.repository}:${t.tag}`);
+    } else if (t.digest !== top.descriptor.digest) {
+      throw new KuboxError('usage', `target ${t.registry}/${t.repository}@${t.digest} does not match the image's digest ${top.descriptor.digest}`);
+    }
+  }
+  return { digest: top.descriptor.digest, refs: [...refs], blobs: stats };
+}
+
+/** Repositories named by the images' `org.opencontainers.image.base.name` labels. */
+async function baseRepositories(nodes: ManifestNode[], layout: Layout): Promise<ImageReference[]> {
+  const out: ImageReference[] = [];
+  for (const n of nodes) {
+    const config = n.blobs[0];
+    if (!config || !/config/.test(config.mediaType)) continue;
+    const parsed = JSON.parse((await readBlob(layout, config.digest)).toString('utf8')) as { config?: { Labels?: Record<string, string> } };
+    const base = parsed.config?.Labels?.['org.opencontainers.image.base.name'];
+    try {
+      if (base) out.push(parseReference(base));
+    } catch {
+      // a label that is not a reference names no repository to mount from
+    }
+  }
+  return out;
+}
+
+async function pushNodes(
+  c: RegistryClient,
+  repo: string,
+  nodes: ManifestNode[],
+  layout: Layout,
+  opts: PushOptions,
+  stats: PushResult['blobs'],
+  log: (m: string) => void,
+): Promise<void> {
+  const blobs = [...new Map(nodes.flatMap((n) => n.blobs).map((b) => [b.digest, b])).values()];
+  await pool(blobs, opts.concurrency ?? 4, async (b) => {
+    if (await c.blobExists(repo, b.digest)) {
+      stats.skipped++;
+      return;
+    }
+    let location: string | undefined;
+    for (const from of opts.mountFrom ?? []) {
+      const mounted = await c.mountBlob(repo, b.digest, from);
+      if (mounted === true) {
+        stats.mounted++;
+        log(`mounted ${b.digest.slice(7, 19)} from ${from}`);
+        return;
+      }
+      location = mounted;
+    }
+    const size = await blobSize(layout, b.digest);
+    if (size !== b.size) throw new KuboxError('io', `blob ${b.digest} is ${size} bytes in the layout, its descriptor says ${b.size}`);
+    await c.uploadBlob(repo, { digest: b.digest, size }, (start, end) => blobStream(layout, b.digest, start, end), {
+      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+      ...(location ? { location } : {}),
+    });
+    stats.uploaded++;
+    stats.bytesUploaded += size;
+    log(`pushed ${b.digest.slice(7, 19)} (${size} bytes)`);
+  });
+  for (const n of nodes) await c.putManifest(repo, n.descriptor.digest, n.bytes, n.descriptor.mediaType);
+}
+
+/** Opens `oci:PATH` (or a bare path), pushes it, and cleans up. */
+export async function push(source: string, refs: readonly string[], opts: PushOptions = {}): Promise<PushResult> {
+  const layout = await openLayout(source.replace(/^oci:/, ''));
+  try {
+    return await pushLayout(layout, refs, opts);
+  } finally {
+    await layout.close();
+  }
+}

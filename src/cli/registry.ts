@@ -16,7 +16,9 @@ export function registerRegistry(program: Command, ctx: Context): void {
 
   program
     .command('pin')
-    .description('pin kubox.yaml\'s base to the digest its tag points at now (rewrites the file in place)')
+    .description(
+      "pin kubox.yaml's base to the digest its tag points at now (rewrites the file in place)",
+    )
     .option('-f, --file <path>', 'spec file', DEFAULT_SPEC_FILE)
     .option('--check', 'only check: exit 1 when the tag moved, print old and new', false)
     .option('--json', 'print the result as JSON', false)
@@ -25,8 +27,14 @@ export function registerRegistry(program: Command, ctx: Context): void {
       ctx.json = o.json;
       const r = await pin(o.file, { check: o.check, log });
       if (o.json) ctx.out.print(json(r));
-      else if (!r.moved) ctx.out.print(`${r.base} is pinned to its current digest ${r.new} (${r.platforms.join(', ')})`);
-      else if (o.check) ctx.out.print(`${paint(ctx.out, 'yellow', 'moved')}: ${r.base}\n  old ${r.old}\n  new ${r.new}\nrun \`kubox pin\` to update ${r.file}`);
+      else if (!r.moved)
+        ctx.out.print(
+          `${r.base} is pinned to its current digest ${r.new} (${r.platforms.join(', ')})`,
+        );
+      else if (o.check)
+        ctx.out.print(
+          `${paint(ctx.out, 'yellow', 'moved')}: ${r.base}\n  old ${r.old}\n  new ${r.new}\nrun \`kubox pin\` to update ${r.file}`,
+        );
       else ctx.out.print(`pinned ${r.base}\n  old ${r.old}\n  new ${r.new}\nin ${r.file}`);
       if (o.check && r.moved) process.exitCode = ExitCode.failed;
     });
@@ -34,9 +42,12 @@ export function registerRegistry(program: Command, ctx: Context): void {
   program
     .command('inspect')
     .argument('<image>', 'registry reference or oci:PATH (layout directory or archive)')
-    .description('show an image\'s platforms, digests, layer sizes and config')
+    .description("show an image's platforms, digests, layer sizes and config")
     .option('--json', 'print as JSON', false)
-    .addHelpText('after', '\nExamples:\n  kubox inspect oci:out/py-kube-0.9.0.oci.tar\n  kubox inspect ghcr.io/acme/py-kube:0.9.0 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kubox inspect oci:out/py-kube-0.9.0.oci.tar\n  kubox inspect ghcr.io/acme/py-kube:0.9.0 --json',
+    )
     .action(async (image: string, o: { json: boolean }) => {
       ctx.json = o.json;
       const r = await inspect(image, { log });
@@ -45,9 +56,16 @@ export function registerRegistry(program: Command, ctx: Context): void {
         return;
       }
       ctx.out.print(`${r.image}\ndigest ${r.digest}\n`);
-      ctx.out.print(table(r.platforms.map((p) => [p.platform, p.digest, String(p.layers.length), mb(p.size)]), ['PLATFORM', 'DIGEST', 'LAYERS', 'SIZE']));
+      ctx.out.print(
+        table(
+          r.platforms.map((p) => [p.platform, p.digest, String(p.layers.length), mb(p.size)]),
+          ['PLATFORM', 'DIGEST', 'LAYERS', 'SIZE'],
+        ),
+      );
       for (const p of r.platforms) {
-        ctx.out.print(`\n${p.platform}: user ${p.user || '(root)'}, workdir ${p.workdir || '/'}, cmd ${JSON.stringify(p.cmd)}${p.entrypoint.length ? `, entrypoint ${JSON.stringify(p.entrypoint)}` : ''}`);
+        ctx.out.print(
+          `\n${p.platform}: user ${p.user || '(root)'}, workdir ${p.workdir || '/'}, cmd ${JSON.stringify(p.cmd)}${p.entrypoint.length ? `, entrypoint ${JSON.stringify(p.entrypoint)}` : ''}`,
+        );
         for (const e of p.env) ctx.out.print(`  env ${e}`);
         for (const [k, v] of Object.entries(p.labels)) ctx.out.print(`  label ${k}=${v}`);
       }
@@ -58,17 +76,38 @@ export function registerRegistry(program: Command, ctx: Context): void {
     .argument('<source>', 'oci:PATH, an OCI layout directory or archive')
     .argument('<refs...>', 'one or more registry/repository:tag targets')
     .description('push an OCI archive with every platform, without a daemon')
-    .option('--chunk-size <bytes>', 'upload in chunks of this size (default: one request per blob)', (v) => Number.parseInt(v, 10))
+    .option(
+      '--chunk-size <bytes>',
+      'upload in chunks of this size (default: one request per blob)',
+      (v) => Number.parseInt(v, 10),
+    )
     .option('--mount-from <repo...>', 'repositories of the same registry to mount blobs from')
     .option('--json', 'print the result as JSON', false)
-    .addHelpText('after', '\nExample:\n  kubox push oci:out/py-kube-0.9.0.oci.tar ghcr.io/acme/py-kube:0.9.0 ghcr.io/acme/py-kube:latest')
-    .action(async (source: string, refs: string[], o: { chunkSize?: number; mountFrom?: string[]; json: boolean }) => {
-      ctx.json = o.json;
-      if (o.chunkSize !== undefined && !(o.chunkSize > 0)) throw new KuboxError('usage', '--chunk-size must be a positive number of bytes');
-      const r = await push(source, refs, { log, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}), ...(o.mountFrom ? { mountFrom: o.mountFrom } : {}) });
-      if (o.json) ctx.out.print(json(r));
-      else ctx.out.print(`${paint(ctx.out, 'green', 'pushed')} ${r.digest} to ${r.refs.join(', ')}\n  blobs: ${r.blobs.uploaded} uploaded (${mb(r.blobs.bytesUploaded)}), ${r.blobs.mounted} mounted, ${r.blobs.skipped} already there`);
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  kubox push oci:out/py-kube-0.9.0.oci.tar ghcr.io/acme/py-kube:0.9.0 ghcr.io/acme/py-kube:latest',
+    )
+    .action(
+      async (
+        source: string,
+        refs: string[],
+        o: { chunkSize?: number; mountFrom?: string[]; json: boolean },
+      ) => {
+        ctx.json = o.json;
+        if (o.chunkSize !== undefined && !(o.chunkSize > 0))
+          throw new KuboxError('usage', '--chunk-size must be a positive number of bytes');
+        const r = await push(source, refs, {
+          log,
+          ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}),
+          ...(o.mountFrom ? { mountFrom: o.mountFrom } : {}),
+        });
+        if (o.json) ctx.out.print(json(r));
+        else
+          ctx.out.print(
+            `${paint(ctx.out, 'green', 'pushed')} ${r.digest} to ${r.refs.join(', ')}\n  blobs: ${r.blobs.uploaded} uploaded (${mb(r.blobs.bytesUploaded)}), ${r.blobs.mounted} mounted, ${r.blobs.skipped} already there`,
+          );
+      },
+    );
 
   program
     .command('pull')

@@ -11,7 +11,10 @@ export interface ManifestNode {
   blobs: Descriptor[];
 }
 
-export async function manifestsBottomUp(root: Descriptor, fetch: (d: Descriptor) => Promise<Buffer>): Promise<ManifestNode[]> {
+export async function manifestsBottomUp(
+  root: Descriptor,
+  fetch: (d: Descriptor) => Promise<Buffer>,
+): Promise<ManifestNode[]> {
   const out: ManifestNode[] = [];
   const seen = new Set<string>();
   const visit = async (d: Descriptor, bytes?: Buffer): Promise<void> => {
@@ -32,8 +35,13 @@ export async function manifestsBottomUp(root: Descriptor, fetch: (d: Descriptor)
 }
 
 /** Visits with the root's bytes already at hand (an index synthesized from index.json). */
-export function manifestsFrom(root: { descriptor: Descriptor; bytes?: Buffer }, fetch: (d: Descriptor) => Promise<Buffer>): Promise<ManifestNode[]> {
+export function manifestsFrom(
+  root: { descriptor: Descriptor; bytes?: Buffer },
+  fetch: (d: Descriptor) => Promise<Buffer>,
+): Promise<ManifestNode[]> {
   if (!root.bytes) return manifestsBottomUp(root.descriptor, fetch);
   const bytes = root.bytes;
-  return manifestsBottomUp(root.descriptor, (d) => (d.digest === root.descriptor.digest ? Promise.resolve(bytes) : fetch(d)));
+  return manifestsBottomUp(root.descriptor, (d) =>
+    d.digest === root.descriptor.digest ? Promise.resolve(bytes) : fetch(d),
+  );
 }

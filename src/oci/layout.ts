@@ -24,7 +24,8 @@ export interface Layout {
 
 export function blobPath(dir: string, digest: string): string {
   const [alg, hex] = digest.split(':');
-  if (alg !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex)) throw new KuboxError('io', `not a sha256 digest: ${digest}`);
+  if (alg !== 'sha256' || !hex || !/^[a-f0-9]{64}$/.test(hex))
+    throw new KuboxError('io', `not a sha256 digest: ${digest}`);
   return join(dir, 'blobs', alg, hex);
 }
 
@@ -33,7 +34,11 @@ async function extractArchive(path: string, into: string): Promise<void> {
   ex.on('entry', (header, stream, next) => {
     const name = header.name.replace(/^\.\//, '');
     // Only the layout's own files, and never a path that climbs out.
-    if (header.type !== 'file' || name.includes('..') || !(name === 'index.json' || name === 'oci-layout' || name.startsWith('blobs/'))) {
+    if (
+      header.type !== 'file' ||
+      name.includes('..') ||
+      !(name === 'index.json' || name === 'oci-layout' || name.startsWith('blobs/'))
+    ) {
       stream.on('end', next);
       stream.resume();
       return;
@@ -48,7 +53,10 @@ async function extractArchive(path: string, into: string): Promise<void> {
 
 /** Opens a layout directory, or a tar of one (extracted to a temporary directory). */
 export async function openLayout(path: string): Promise<Layout> {
-  if (!existsSync(path)) throw new KuboxError('io', `${path} does not exist`, { hint: 'give an OCI layout directory or archive (kubox build --output oci:PATH writes one)' });
+  if (!existsSync(path))
+    throw new KuboxError('io', `${path} does not exist`, {
+      hint: 'give an OCI layout directory or archive (kubox build --output oci:PATH writes one)',
+    });
   let dir = path;
   let close = async () => {};
   if (!statSync(path).isDirectory()) {
@@ -77,12 +85,16 @@ export async function readBlob(layout: Layout, digest: string): Promise<Buffer> 
     throw new KuboxError('io', `the layout lacks blob ${digest}`);
   });
   const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  if (actual !== digest) throw new KuboxError('io', `blob ${digest} in the layout hashes to ${actual}`);
+  if (actual !== digest)
+    throw new KuboxError('io', `blob ${digest} in the layout hashes to ${actual}`);
   return bytes;
 }
 
 export function blobStream(layout: Layout, digest: string, start = 0, end?: number): Readable {
-  return createReadStream(blobPath(layout.dir, digest), { start, ...(end !== undefined ? { end: end - 1 } : {}) });
+  return createReadStream(blobPath(layout.dir, digest), {
+    start,
+    ...(end !== undefined ? { end: end - 1 } : {}),
+  });
 }
 
 export async function blobSize(layout: Layout, digest: string): Promise<number> {
@@ -95,8 +107,17 @@ export async function blobSize(layout: Layout, digest: string): Promise<number> 
  */
 export function layoutRoot(index: Index): { descriptor: Descriptor; bytes?: Buffer } {
   if (index.manifests.length === 1) return { descriptor: index.manifests[0]! };
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index.manifests }));
-  return { descriptor: { mediaType: MediaType.ociIndex, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length }, bytes };
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index.manifests }),
+  );
+  return {
+    descriptor: {
+      mediaType: MediaType.ociIndex,
+      digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      size: bytes.length,
+    },
+    bytes,
+  };
 }
 
 /** Writes a new, empty layout directory. */
@@ -106,7 +127,11 @@ export async function createLayout(dir: string): Promise<void> {
 }
 
 /** Stores a blob from a stream, checking it hashes to `digest`; nothing is left on a mismatch. */
-export async function writeBlob(dir: string, digest: string, content: Readable | Buffer): Promise<void> {
+export async function writeBlob(
+  dir: string,
+  digest: string,
+  content: Readable | Buffer,
+): Promise<void> {
   const target = blobPath(dir, digest);
   if (existsSync(target)) return;
   const tmp = `${target}.partial`;
@@ -141,14 +166,17 @@ export async function packLayout(dir: string, tarPath: string): Promise<void> {
     const file = join(dir, name);
     const size = (await stat(file)).size;
     await new Promise<void>((resolve, reject) => {
-      const entry = p.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
+      const entry = p.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) =>
+        err ? reject(err) : resolve(),
+      );
       createReadStream(file).on('error', reject).pipe(entry);
     });
   };
   try {
     await add('oci-layout');
     await add('index.json');
-    for (const hex of (await readdir(join(dir, 'blobs', 'sha256'))).sort()) await add(`blobs/sha256/${hex}`);
+    for (const hex of (await readdir(join(dir, 'blobs', 'sha256'))).sort())
+      await add(`blobs/sha256/${hex}`);
     p.finalize();
     await out;
     await rename(tmp, tarPath);

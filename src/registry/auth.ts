@@ -42,9 +42,13 @@ export class Authorizer {
    */
   async onUnauthorized(res: Response, scopes: readonly string[]): Promise<string> {
     const challenges = parseChallenges(res.headers.get('www-authenticate') ?? '');
-    const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    const chosen =
+      challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!chosen) {
-      throw new KuboxError('registry', `${this.registry} answered 401 without a usable WWW-Authenticate challenge`);
+      throw new KuboxError(
+        'registry',
+        `${this.registry} answered 401 without a usable WWW-Authenticate challenge`,
+      );
     }
     this.challenge = chosen;
     if (chosen.scheme === 'basic') return this.basic();
@@ -54,10 +58,15 @@ export class Authorizer {
   }
 
   refused(scopes: readonly string[] = []): KuboxError {
-    const who = this.credential.kind === 'anonymous' ? 'anonymously' : 'with the configured credentials';
-    return new KuboxError('registry-auth', `${this.registry} refused access ${who}${scopes.length ? ` (${mergeScopes(scopes).join(' ')})` : ''}`, {
-      hint: `run \`docker login ${this.registry}\` (kubox reads $DOCKER_CONFIG/config.json or ~/.docker/config.json, credential helpers and podman's auth.json) with an account that has this access`,
-    });
+    const who =
+      this.credential.kind === 'anonymous' ? 'anonymously' : 'with the configured credentials';
+    return new KuboxError(
+      'registry-auth',
+      `${this.registry} refused access ${who}${scopes.length ? ` (${mergeScopes(scopes).join(' ')})` : ''}`,
+      {
+        hint: `run \`docker login ${this.registry}\` (kubox reads $DOCKER_CONFIG/config.json or ~/.docker/config.json, credential helpers and podman's auth.json) with an account that has this access`,
+      },
+    );
   }
 
   private basic(): string {
@@ -65,13 +74,21 @@ export class Authorizer {
     return `Basic ${Buffer.from(`${this.credential.username}:${this.credential.password}`).toString('base64')}`;
   }
 
-  private async fetchToken(scopes: readonly string[], cacheKey = mergeScopes(scopes).join(' ')): Promise<string> {
+  private async fetchToken(
+    scopes: readonly string[],
+    cacheKey = mergeScopes(scopes).join(' '),
+  ): Promise<string> {
     const { realm, service } = this.challenge!.params;
-    if (!realm) throw new KuboxError('registry', `${this.registry}'s Bearer challenge has no realm`);
+    if (!realm)
+      throw new KuboxError('registry', `${this.registry}'s Bearer challenge has no realm`);
     const merged = mergeScopes(scopes);
     let res: Response;
     if (this.credential.kind === 'identity-token') {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.credential.token, client_id: 'kubox' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: this.credential.token,
+        client_id: 'kubox',
+      });
       if (service) form.set('service', service);
       if (merged.length) form.set('scope', merged.join(' '));
       res = await this.transport.send({
@@ -90,13 +107,22 @@ export class Authorizer {
     }
     if (res.status === 401 || res.status === 403) throw this.refused(merged);
     if (!res.ok) {
-      throw new KuboxError('registry', `the token service of ${this.registry} answered HTTP ${res.status}`, {
-        hint: 'the registry\'s auth service is failing; try again later',
-      });
+      throw new KuboxError(
+        'registry',
+        `the token service of ${this.registry} answered HTTP ${res.status}`,
+        {
+          hint: "the registry's auth service is failing; try again later",
+        },
+      );
     }
-    const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
+    const body = (await res.json()) as {
+      token?: string;
+      access_token?: string;
+      expires_in?: number;
+    };
     const token = body.token ?? body.access_token;
-    if (!token) throw new KuboxError('registry', `the token service of ${this.registry} returned no token`);
+    if (!token)
+      throw new KuboxError('registry', `the token service of ${this.registry} returned no token`);
     // Renew a little early; 60 s is the spec's minimum lifetime when none is given.
     const ttl = Math.max(10, (body.expires_in ?? 60) - 10) * 1000;
     const header = `Bearer ${token}`;

@@ -77,7 +77,10 @@ export function mergeScopes(scopes: readonly string[]): string[] {
   for (const s of scopes.flatMap((x) => x.split(' ')).filter(Boolean)) {
     const i = s.lastIndexOf(':');
     const resource = s.slice(0, i);
-    const actions = s.slice(i + 1).split(',').filter(Boolean);
+    const actions = s
+      .slice(i + 1)
+      .split(',')
+      .filter(Boolean);
     const set = byResource.get(resource) ?? new Set<string>();
     actions.forEach((a) => set.add(a));
     byResource.set(resource, set);

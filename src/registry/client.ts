@@ -13,15 +13,25 @@ import { repositoryScope } from './challenge.js';
 import { credentialsFor, type Credential } from './credentials.js';
 import { createTransport, type RequestBody, type Transport } from './transport.js';
 
-export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.ociManifest,
+  MediaType.dockerManifestList,
+  MediaType.dockerManifest,
+].join(', ');
 
 /** The host that actually serves a registry name (Docker Hub's API lives elsewhere). */
 export function apiHost(registry: string): string {
-  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+  return registry === 'docker.io' || registry === 'index.docker.io'
+    ? 'registry-1.docker.io'
+    : registry;
 }
 
 /** Loopback registries speak plain HTTP, as docker allows; KUBOX_INSECURE_REGISTRIES adds others. */
-export function schemeFor(registry: string, env: NodeJS.ProcessEnv = process.env): 'http' | 'https' {
+export function schemeFor(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): 'http' | 'https' {
   const host = registry.replace(/:\d+$/, '');
   if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') return 'http';
   const insecure = (env.KUBOX_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim());
@@ -93,9 +103,13 @@ export class RegistryClient {
     }
     if (res.status === 403) {
       await res.body?.cancel().catch(() => {});
-      throw new KuboxError('registry-denied', `${this.registry} denied ${req.method} ${new URL(url).pathname} (403)`, {
-        hint: 'the account is known but lacks this permission (push rights, or the repository is private to another organization)',
-      });
+      throw new KuboxError(
+        'registry-denied',
+        `${this.registry} denied ${req.method} ${new URL(url).pathname} (403)`,
+        {
+          hint: 'the account is known but lacks this permission (push rights, or the repository is private to another organization)',
+        },
+      );
     }
     return res;
   }
@@ -105,38 +119,77 @@ export class RegistryClient {
     let detail = text.slice(0, 300);
     try {
       const body = JSON.parse(text) as { errors?: { code: string; message: string }[] };
-      if (body.errors?.length) detail = body.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
+      if (body.errors?.length)
+        detail = body.errors.map((e) => `${e.code}: ${e.message}`).join('; ');
     } catch {
       // not a JSON error body
     }
-    if (res.status === 404) throw new KuboxError('not-found', `${what}: not found on ${this.registry}${detail ? ` (${detail})` : ''}`, { hint: 'check the repository, tag or digest' });
-    throw new KuboxError('registry', `${what}: ${this.registry} answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`);
+    if (res.status === 404)
+      throw new KuboxError(
+        'not-found',
+        `${what}: not found on ${this.registry}${detail ? ` (${detail})` : ''}`,
+        { hint: 'check the repository, tag or digest' },
+      );
+    throw new KuboxError(
+      'registry',
+      `${what}: ${this.registry} answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
+    );
   }
 
   async headManifest(repo: string, reference: string): Promise<Descriptor | undefined> {
-    const res = await this.request({ method: 'HEAD', url: `/v2/${repo}/manifests/${reference}`, scopes: [repositoryScope(repo, ['pull'])], headers: { accept: MANIFEST_ACCEPT } });
+    const res = await this.request({
+      method: 'HEAD',
+      url: `/v2/${repo}/manifests/${reference}`,
+      scopes: [repositoryScope(repo, ['pull'])],
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     if (res.status === 404) return undefined;
     if (!res.ok) return this.fail(res, `HEAD ${repo}:${reference}`);
     const digest = res.headers.get('docker-content-digest');
     if (!digest) return undefined;
-    return { mediaType: res.headers.get('content-type') ?? '', digest, size: Number(res.headers.get('content-length') ?? 0) };
+    return {
+      mediaType: res.headers.get('content-type') ?? '',
+      digest,
+      size: Number(res.headers.get('content-length') ?? 0),
+    };
   }
 
   /** GETs a manifest and checks its bytes against the digest asked for (or announced). */
   async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.request({ method: 'GET', url: `/v2/${repo}/manifests/${reference}`, scopes: [repositoryScope(repo, ['pull'])], headers: { accept: MANIFEST_ACCEPT } });
+    const res = await this.request({
+      method: 'GET',
+      url: `/v2/${repo}/manifests/${reference}`,
+      scopes: [repositoryScope(repo, ['pull'])],
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     if (!res.ok) return this.fail(res, `manifest ${repo}:${reference}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     const digest = sha256(bytes);
-    const expected = reference.startsWith('sha256:') ? reference : res.headers.get('docker-content-digest');
+    const expected = reference.startsWith('sha256:')
+      ? reference
+      : res.headers.get('docker-content-digest');
     if (expected && expected !== digest) {
-      throw new KuboxError('registry', `manifest ${repo}@${expected} from ${this.registry} hashes to ${digest}`, { hint: 'the registry or something between returned corrupted or substituted content; nothing was used' });
+      throw new KuboxError(
+        'registry',
+        `manifest ${repo}@${expected} from ${this.registry} hashes to ${digest}`,
+        {
+          hint: 'the registry or something between returned corrupted or substituted content; nothing was used',
+        },
+      );
     }
-    const mediaType = res.headers.get('content-type')?.split(';')[0] ?? (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? '';
+    const mediaType =
+      res.headers.get('content-type')?.split(';')[0] ??
+      (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ??
+      '';
     return { descriptor: { mediaType, digest, size: bytes.length }, bytes };
   }
 
-  async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+  async putManifest(
+    repo: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<string> {
     const res = await this.request({
       method: 'PUT',
       url: `/v2/${repo}/manifests/${reference}`,
@@ -148,12 +201,20 @@ export class RegistryClient {
     await res.body?.cancel().catch(() => {});
     const digest = sha256(bytes);
     const announced = res.headers.get('docker-content-digest');
-    if (announced && announced !== digest) throw new KuboxError('registry', `${this.registry} stored manifest ${digest} as ${announced}`);
+    if (announced && announced !== digest)
+      throw new KuboxError(
+        'registry',
+        `${this.registry} stored manifest ${digest} as ${announced}`,
+      );
     return digest;
   }
 
   async blobExists(repo: string, digest: string): Promise<boolean> {
-    const res = await this.request({ method: 'HEAD', url: `/v2/${repo}/blobs/${digest}`, scopes: [repositoryScope(repo, ['pull'])] });
+    const res = await this.request({
+      method: 'HEAD',
+      url: `/v2/${repo}/blobs/${digest}`,
+      scopes: [repositoryScope(repo, ['pull'])],
+    });
     if (res.status === 404) return false;
     if (!res.ok) return this.fail(res, `HEAD blob ${digest}`);
     return true;
@@ -161,7 +222,11 @@ export class RegistryClient {
 
   /** A blob's content as a stream that errors at its end when the bytes do not hash to `digest`. */
   async getBlob(repo: string, digest: string): Promise<Readable> {
-    const res = await this.request({ method: 'GET', url: `/v2/${repo}/blobs/${digest}`, scopes: [repositoryScope(repo, ['pull'])] });
+    const res = await this.request({
+      method: 'GET',
+      url: `/v2/${repo}/blobs/${digest}`,
+      scopes: [repositoryScope(repo, ['pull'])],
+    });
     if (!res.ok || !res.body) return this.fail(res, `blob ${repo}@${digest}`);
     const hash = createHash('sha256');
     const registry = this.registry;
@@ -172,7 +237,11 @@ export class RegistryClient {
       },
       flush(done) {
         const actual = `sha256:${hash.digest('hex')}`;
-        done(actual === digest ? null : new KuboxError('registry', `blob ${digest} from ${registry} hashes to ${actual}`));
+        done(
+          actual === digest
+            ? null
+            : new KuboxError('registry', `blob ${digest} from ${registry} hashes to ${actual}`),
+        );
       },
     });
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).pipe(verify);
@@ -196,13 +265,19 @@ export class RegistryClient {
 
   private location(res: Response): string {
     const loc = res.headers.get('location');
-    if (!loc) throw new KuboxError('registry', `${this.registry} opened an upload without a Location`);
+    if (!loc)
+      throw new KuboxError('registry', `${this.registry} opened an upload without a Location`);
     // Relative locations are resolved against the registry; absolute ones are used as they are.
     return new URL(loc, `${this.base}/`).toString();
   }
 
   async startUpload(repo: string): Promise<string> {
-    const res = await this.request({ method: 'POST', url: `/v2/${repo}/blobs/uploads/`, scopes: [repositoryScope(repo, ['pull', 'push'])], retry: true });
+    const res = await this.request({
+      method: 'POST',
+      url: `/v2/${repo}/blobs/uploads/`,
+      scopes: [repositoryScope(repo, ['pull', 'push'])],
+      retry: true,
+    });
     await res.body?.cancel().catch(() => {});
     if (res.status !== 202) return this.fail(res, `start upload to ${repo}`);
     return this.location(res);
@@ -228,7 +303,10 @@ export class RegistryClient {
         await this.sendUpload(repo, blob, open, location, opts.chunkSize);
         return;
       } catch (e) {
-        const retryable = e instanceof KuboxError && (e.kind === 'network' || (e.kind === 'registry' && /HTTP (5\d\d|429|408)/.test(e.message)));
+        const retryable =
+          e instanceof KuboxError &&
+          (e.kind === 'network' ||
+            (e.kind === 'registry' && /HTTP (5\d\d|429|408)/.test(e.message)));
         if (!retryable || attempt >= attempts) throw e;
         location = undefined;
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -236,9 +314,16 @@ export class RegistryClient {
     }
   }
 
-  private async sendUpload(repo: string, blob: { digest: string; size: number }, open: (start: number, end: number) => Readable, location: string, chunkSize?: number): Promise<void> {
+  private async sendUpload(
+    repo: string,
+    blob: { digest: string; size: number },
+    open: (start: number, end: number) => Readable,
+    location: string,
+    chunkSize?: number,
+  ): Promise<void> {
     const scopes = [repositoryScope(repo, ['pull', 'push'])];
-    const stream = (start: number, end: number) => () => Readable.toWeb(open(start, end)) as ReadableStream<Uint8Array>;
+    const stream = (start: number, end: number) => () =>
+      Readable.toWeb(open(start, end)) as ReadableStream<Uint8Array>;
     let url = location;
     if (chunkSize && blob.size > chunkSize) {
       for (let start = 0; start < blob.size; start += chunkSize) {
@@ -247,16 +332,27 @@ export class RegistryClient {
           method: 'PATCH',
           url,
           scopes,
-          headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}`, 'content-length': String(end - start) },
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `${start}-${end - 1}`,
+            'content-length': String(end - start),
+          },
           body: stream(start, end),
           retry: false,
         });
         await res.body?.cancel().catch(() => {});
-        if (res.status !== 202) return this.fail(res, `upload chunk ${start}-${end - 1} of ${blob.digest}`);
+        if (res.status !== 202)
+          return this.fail(res, `upload chunk ${start}-${end - 1} of ${blob.digest}`);
         url = this.location(res);
       }
       url = withDigest(url, blob.digest);
-      const done = await this.request({ method: 'PUT', url, scopes, headers: { 'content-length': '0' }, retry: false });
+      const done = await this.request({
+        method: 'PUT',
+        url,
+        scopes,
+        headers: { 'content-length': '0' },
+        retry: false,
+      });
       if (done.status !== 201) return this.fail(done, `complete upload of ${blob.digest}`);
       await done.body?.cancel().catch(() => {});
       return;

@@ -29,14 +29,29 @@ interface DockerConfig {
 }
 
 /** Docker Hub's credentials are stored under its old v1 URL. */
-const DOCKER_HUB_KEYS = ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+const DOCKER_HUB_KEYS = [
+  'https://index.docker.io/v1/',
+  'index.docker.io',
+  'docker.io',
+  'registry-1.docker.io',
+];
 
 /** The keys a registry's entry may be stored under, most specific first. */
 export function configKeys(registry: string): string[] {
-  if (registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io') {
+  if (
+    registry === 'docker.io' ||
+    registry === 'registry-1.docker.io' ||
+    registry === 'index.docker.io'
+  ) {
     return DOCKER_HUB_KEYS;
   }
-  return [registry, `https://${registry}`, `http://${registry}`, `https://${registry}/v1/`, `https://${registry}/v2/`];
+  return [
+    registry,
+    `https://${registry}`,
+    `http://${registry}`,
+    `https://${registry}/v1/`,
+    `https://${registry}/v2/`,
+  ];
 }
 
 export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -69,20 +84,36 @@ export function fromAuthEntry(entry: AuthEntry): Credential | undefined {
   if (entry.auth) {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    if (colon > 0)
+      return {
+        kind: 'basic',
+        username: decoded.slice(0, colon),
+        password: decoded.slice(colon + 1),
+      };
   }
-  if (entry.username && entry.password) return { kind: 'basic', username: entry.username, password: entry.password };
+  if (entry.username && entry.password)
+    return { kind: 'basic', username: entry.username, password: entry.password };
   return undefined;
 }
 
 /** Asks `docker-credential-<helper> get` for the registry's credentials. */
-export async function fromHelper(helper: string, registry: string): Promise<Credential | undefined> {
+export async function fromHelper(
+  helper: string,
+  registry: string,
+): Promise<Credential | undefined> {
   const server = configKeys(registry)[0]!;
-  const res = await run(`docker-credential-${helper}`, ['get'], { input: server, timeoutMs: 30_000 });
+  const res = await run(`docker-credential-${helper}`, ['get'], {
+    input: server,
+    timeoutMs: 30_000,
+  });
   if (res.missing) {
-    throw new KuboxError('usage', `credential helper docker-credential-${helper} is configured but not installed`, {
-      hint: `install it, or remove "${helper}" from credsStore/credHelpers in ${dockerConfigPath()}`,
-    });
+    throw new KuboxError(
+      'usage',
+      `credential helper docker-credential-${helper} is configured but not installed`,
+      {
+        hint: `install it, or remove "${helper}" from credsStore/credHelpers in ${dockerConfigPath()}`,
+      },
+    );
   }
   // Helpers answer "credentials not found in native keychain" with a non-zero exit: that is no credential.
   if (res.exitCode !== 0) return undefined;
@@ -101,7 +132,10 @@ function lookup(config: DockerConfig | undefined, registry: string): AuthEntry |
 }
 
 /** Credentials for a registry host, or anonymous. */
-export async function credentialsFor(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credential> {
+export async function credentialsFor(
+  registry: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Credential> {
   const config = readConfig(dockerConfigPath(env));
   const helper = configKeys(registry)
     .map((k) => config?.credHelpers?.[k])

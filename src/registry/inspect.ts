@@ -30,7 +30,11 @@ export function report(image: string, summary: ImageSummary): InspectReport {
     digest: summary.digest,
     platforms: summary.images.map((i) => {
       const c = i.config.config ?? {};
-      const layers = i.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
+      const layers = i.manifest.layers.map((l) => ({
+        digest: l.digest,
+        size: l.size,
+        mediaType: l.mediaType,
+      }));
       return {
         platform: i.platform,
         digest: i.digest,
@@ -52,14 +56,23 @@ async function inspectLocal(path: string): Promise<ImageSummary> {
   const layout = await openLayout(path);
   try {
     const root = layout.index.manifests.length === 1 ? layout.index.manifests[0]! : undefined;
-    if (!root) return resolveImage({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: '', size: 0 }, async (d) => (d.digest ? JSON.parse((await readBlob(layout, d.digest)).toString('utf8')) : layout.index));
-    return resolveImage(root, async (d) => JSON.parse((await readBlob(layout, d.digest)).toString('utf8')));
+    if (!root)
+      return resolveImage(
+        { mediaType: 'application/vnd.oci.image.index.v1+json', digest: '', size: 0 },
+        async (d) =>
+          d.digest ? JSON.parse((await readBlob(layout, d.digest)).toString('utf8')) : layout.index,
+      );
+    return resolveImage(root, async (d) =>
+      JSON.parse((await readBlob(layout, d.digest)).toString('utf8')),
+    );
   } finally {
     await layout.close();
   }
 }
 
 export async function inspect(image: string, opts: ClientOptions = {}): Promise<InspectReport> {
-  const summary = image.startsWith('oci:') ? await inspectLocal(image.slice(4)) : await inspectRemote(image, opts);
+  const summary = image.startsWith('oci:')
+    ? await inspectLocal(image.slice(4))
+    : await inspectRemote(image, opts);
   return report(image, summary);
 }

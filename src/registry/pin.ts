@@ -25,23 +25,41 @@ export interface PinResult {
 }
 
 /** The platforms an image offers: its index entries, or the one manifest's config. */
-async function platformsOf(c: RegistryClient, repo: string, bytes: Buffer, mediaType: string): Promise<string[]> {
+async function platformsOf(
+  c: RegistryClient,
+  repo: string,
+  bytes: Buffer,
+  mediaType: string,
+): Promise<string[]> {
   const doc = JSON.parse(bytes.toString('utf8')) as Index & { config?: { digest: string } };
   if (isIndex(mediaType) || doc.manifests) {
-    return doc.manifests.filter((d) => !isAttestation(d) && d.platform).map((d) => formatPlatform(d.platform!));
+    return doc.manifests
+      .filter((d) => !isAttestation(d) && d.platform)
+      .map((d) => formatPlatform(d.platform!));
   }
   const chunks: Buffer[] = [];
   for await (const chunk of await c.getBlob(repo, doc.config!.digest)) chunks.push(chunk as Buffer);
   const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ImageConfig;
-  return [formatPlatform({ os: 'linux', architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })];
+  return [
+    formatPlatform({
+      os: 'linux',
+      architecture: config.architecture,
+      ...(config.variant ? { variant: config.variant } : {}),
+    }),
+  ];
 }
 
-export async function pin(file: string, opts: ClientOptions & { check?: boolean } = {}): Promise<PinResult> {
+export async function pin(
+  file: string,
+  opts: ClientOptions & { check?: boolean } = {},
+): Promise<PinResult> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new KuboxError('usage', `cannot read ${file}`, { hint: 'kubox pin rewrites a kubox.yaml; write one with `kubox init`' });
+    throw new KuboxError('usage', `cannot read ${file}`, {
+      hint: 'kubox pin rewrites a kubox.yaml; write one with `kubox init`',
+    });
   }
   const spec = parseSpec(text, file);
   const ref = parseReference(spec.base);
@@ -51,13 +69,25 @@ export async function pin(file: string, opts: ClientOptions & { check?: boolean 
   const platforms = await platformsOf(c, ref.repository, m.bytes, m.descriptor.mediaType);
   const missing = spec.platforms.filter((p) => !platforms.some((q) => q === p || q === `${p}/v8`));
   if (missing.length > 0) {
-    throw new KuboxError('not-found', `${name} (${m.descriptor.digest}) has no ${missing.join(', ')} image; it offers ${platforms.join(', ')}`, {
-      hint: 'pick a tag that is built for every platform in kubox.yaml, or drop the platform from `platforms:`',
-    });
+    throw new KuboxError(
+      'not-found',
+      `${name} (${m.descriptor.digest}) has no ${missing.join(', ')} image; it offers ${platforms.join(', ')}`,
+      {
+        hint: 'pick a tag that is built for every platform in kubox.yaml, or drop the platform from `platforms:`',
+      },
+    );
   }
   const pinned = `${name}@${m.descriptor.digest}`;
   const moved = ref.digest !== m.descriptor.digest;
-  const result: PinResult = { file, base: name!, old: ref.digest!, new: m.descriptor.digest, moved, platforms, written: false };
+  const result: PinResult = {
+    file,
+    base: name!,
+    old: ref.digest!,
+    new: m.descriptor.digest,
+    moved,
+    platforms,
+    written: false,
+  };
   if (moved && !opts.check) {
     await writeFileAtomic(file, replaceScalar(text, ['base'], pinned, file));
     result.written = true;

@@ -6,7 +6,14 @@
  */
 import { KuboxError } from '../errors.js';
 import { manifestsFrom, type ManifestNode } from '../oci/graph.js';
-import { blobSize, blobStream, layoutRoot, openLayout, readBlob, type Layout } from '../oci/layout.js';
+import {
+  blobSize,
+  blobStream,
+  layoutRoot,
+  openLayout,
+  readBlob,
+  type Layout,
+} from '../oci/layout.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { RegistryClient, type ClientOptions } from './client.js';
 
@@ -24,7 +31,11 @@ export interface PushResult {
   blobs: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
 }
 
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(size, items.length) }, async () => {
@@ -34,19 +45,29 @@ async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promi
 }
 
 function parseTargets(refs: readonly string[]): ImageReference[] {
-  if (refs.length === 0) throw new KuboxError('usage', 'push needs at least one target reference', { hint: 'kubox push oci:out/img.tar registry.example.com/team/img:1.0' });
+  if (refs.length === 0)
+    throw new KuboxError('usage', 'push needs at least one target reference', {
+      hint: 'kubox push oci:out/img.tar registry.example.com/team/img:1.0',
+    });
   return refs.map((r) => {
     try {
       const ref = parseReference(r);
       if (!ref.tag && !ref.digest) return { ...ref, tag: 'latest' };
       return ref;
     } catch (e) {
-      throw new KuboxError('usage', `"${r}" is not a valid image reference: ${(e as Error).message}`);
+      throw new KuboxError(
+        'usage',
+        `"${r}" is not a valid image reference: ${(e as Error).message}`,
+      );
     }
   });
 }
 
-export async function pushLayout(layout: Layout, refs: readonly string[], opts: PushOptions = {}): Promise<PushResult> {
+export async function pushLayout(
+  layout: Layout,
+  refs: readonly string[],
+  opts: PushOptions = {},
+): Promise<PushResult> {
   const targets = parseTargets(refs);
   const log = opts.log ?? (() => {});
   const root = layoutRoot(layout.index);
@@ -82,7 +103,10 @@ export async function pushLayout(layout: Layout, refs: readonly string[], opts: 
       await c.putManifest(t.repository, t.tag, top.bytes, top.descriptor.mediaType);
       log(`tagged ${t.registry}/${t.repository}:${t.tag}`);
     } else if (t.digest !== top.descriptor.digest) {
-      throw new KuboxError('usage', `target ${t.registry}/${t.repository}@${t.digest} does not match the image's digest ${top.descriptor.digest}`);
+      throw new KuboxError(
+        'usage',
+        `target ${t.registry}/${t.repository}@${t.digest} does not match the image's digest ${top.descriptor.digest}`,
+      );
     }
   }
   return { digest: top.descriptor.digest, refs: [...refs], blobs: stats };
@@ -94,7 +118,9 @@ async function baseRepositories(nodes: ManifestNode[], layout: Layout): Promise<
   for (const n of nodes) {
     const config = n.blobs[0];
     if (!config || !/config/.test(config.mediaType)) continue;
-    const parsed = JSON.parse((await readBlob(layout, config.digest)).toString('utf8')) as { config?: { Labels?: Record<string, string> } };
+    const parsed = JSON.parse((await readBlob(layout, config.digest)).toString('utf8')) as {
+      config?: { Labels?: Record<string, string> };
+    };
     const base = parsed.config?.Labels?.['org.opencontainers.image.base.name'];
     try {
       if (base) out.push(parseReference(base));
@@ -131,20 +157,34 @@ async function pushNodes(
       location = mounted;
     }
     const size = await blobSize(layout, b.digest);
-    if (size !== b.size) throw new KuboxError('io', `blob ${b.digest} is ${size} bytes in the layout, its descriptor says ${b.size}`);
-    await c.uploadBlob(repo, { digest: b.digest, size }, (start, end) => blobStream(layout, b.digest, start, end), {
-      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
-      ...(location ? { location } : {}),
-    });
+    if (size !== b.size)
+      throw new KuboxError(
+        'io',
+        `blob ${b.digest} is ${size} bytes in the layout, its descriptor says ${b.size}`,
+      );
+    await c.uploadBlob(
+      repo,
+      { digest: b.digest, size },
+      (start, end) => blobStream(layout, b.digest, start, end),
+      {
+        ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+        ...(location ? { location } : {}),
+      },
+    );
     stats.uploaded++;
     stats.bytesUploaded += size;
     log(`pushed ${b.digest.slice(7, 19)} (${size} bytes)`);
   });
-  for (const n of nodes) await c.putManifest(repo, n.descriptor.digest, n.bytes, n.descriptor.mediaType);
+  for (const n of nodes)
+    await c.putManifest(repo, n.descriptor.digest, n.bytes, n.descriptor.mediaType);
 }
 
 /** Opens `oci:PATH` (or a bare path), pushes it, and cleans up. */
-export async function push(source: string, refs: readonly string[], opts: PushOptions = {}): Promise<PushResult> {
+export async function push(
+  source: string,
+  refs: readonly string[],
+  opts: PushOptions = {},
+): Promise<PushResult> {
   const layout = await openLayout(source.replace(/^oci:/, ''));
   try {
     return await pushLayout(layout, refs, opts);

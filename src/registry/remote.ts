@@ -13,20 +13,28 @@ import { parseReference, type ImageReference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/types.js';
 import { RegistryClient, type ClientOptions } from './client.js';
 
-async function rootOf(c: RegistryClient, ref: ImageReference): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
+async function rootOf(
+  c: RegistryClient,
+  ref: ImageReference,
+): Promise<{ descriptor: Descriptor; bytes: Buffer }> {
   const m = await c.getManifest(ref.repository, ref.digest ?? ref.tag ?? 'latest');
   return { descriptor: m.descriptor, bytes: m.bytes };
 }
 
-export async function inspectRemote(reference: string, opts: ClientOptions = {}): Promise<ImageSummary> {
+export async function inspectRemote(
+  reference: string,
+  opts: ClientOptions = {},
+): Promise<ImageSummary> {
   const ref = parseReference(reference);
   const c = await RegistryClient.connect(ref.registry, opts);
   const root = await rootOf(c, ref);
   return resolveImage(root.descriptor, async (d) => {
     if (d.digest === root.descriptor.digest) return JSON.parse(root.bytes.toString('utf8'));
-    if (/manifest|index/.test(d.mediaType)) return JSON.parse((await c.getManifest(ref.repository, d.digest)).bytes.toString('utf8'));
+    if (/manifest|index/.test(d.mediaType))
+      return JSON.parse((await c.getManifest(ref.repository, d.digest)).bytes.toString('utf8'));
     const chunks: Buffer[] = [];
-    for await (const chunk of await c.getBlob(ref.repository, d.digest)) chunks.push(chunk as Buffer);
+    for await (const chunk of await c.getBlob(ref.repository, d.digest))
+      chunks.push(chunk as Buffer);
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   });
 }
@@ -38,12 +46,19 @@ export interface PullResult {
 }
 
 /** Pulls every platform of an image into an OCI layout archive at `dest` (written atomically). */
-export async function pull(reference: string, dest: string, opts: ClientOptions & { concurrency?: number } = {}): Promise<PullResult> {
+export async function pull(
+  reference: string,
+  dest: string,
+  opts: ClientOptions & { concurrency?: number } = {},
+): Promise<PullResult> {
   let ref: ImageReference;
   try {
     ref = parseReference(reference);
   } catch (e) {
-    throw new KuboxError('usage', `"${reference}" is not a valid image reference: ${(e as Error).message}`);
+    throw new KuboxError(
+      'usage',
+      `"${reference}" is not a valid image reference: ${(e as Error).message}`,
+    );
   }
   const c = await RegistryClient.connect(ref.registry, opts);
   const dir = await mkdtemp(join(tmpdir(), 'kubox-pull-'));
@@ -51,7 +66,9 @@ export async function pull(reference: string, dest: string, opts: ClientOptions 
     await createLayout(dir);
     const root = await rootOf(c, ref);
     const nodes = await manifestsBottomUp(root.descriptor, async (d) =>
-      d.digest === root.descriptor.digest ? root.bytes : (await c.getManifest(ref.repository, d.digest)).bytes,
+      d.digest === root.descriptor.digest
+        ? root.bytes
+        : (await c.getManifest(ref.repository, d.digest)).bytes,
     );
     const blobs = [...new Map(nodes.flatMap((n) => n.blobs).map((b) => [b.digest, b])).values()];
     let next = 0;

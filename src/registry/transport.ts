@@ -15,7 +15,12 @@ export interface RetryPolicy {
   maxTotalWaitMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8_000, maxTotalWaitMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 6,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxTotalWaitMs: 60_000,
+};
 
 export type RequestBody = string | Uint8Array | ReadableStream<Uint8Array>;
 
@@ -33,7 +38,17 @@ export type Sleep = (ms: number) => Promise<void>;
 const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Network failure codes worth another attempt: the server or a proxy dropped us. */
-const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EAI_AGAIN']);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'EAI_AGAIN',
+]);
 const TLS = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/;
 
 function causeCode(e: unknown): string | undefined {
@@ -47,25 +62,37 @@ function causeCode(e: unknown): string | undefined {
 }
 
 /** Turns a fetch failure into a KuboxError, or undefined when it is worth retrying. */
-export function classifyNetworkError(e: unknown, url: string): { retry: boolean; error: KuboxError } {
+export function classifyNetworkError(
+  e: unknown,
+  url: string,
+): { retry: boolean; error: KuboxError } {
   const code = causeCode(e) ?? '';
   const host = new URL(url).host;
   if (code === 'ENOTFOUND') {
-    return { retry: false, error: new KuboxError('network', `cannot resolve the registry host ${host} (DNS)`, { hint: 'check the registry name in the reference, your DNS, or proxy settings' }) };
+    return {
+      retry: false,
+      error: new KuboxError('network', `cannot resolve the registry host ${host} (DNS)`, {
+        hint: 'check the registry name in the reference, your DNS, or proxy settings',
+      }),
+    };
   }
   if (TLS.test(code)) {
     return {
       retry: false,
       error: new KuboxError('network', `TLS to ${host} failed: ${code}`, {
-        hint: 'the registry\'s certificate is not trusted here: add its CA to the system store (or NODE_EXTRA_CA_CERTS), or fix the certificate',
+        hint: "the registry's certificate is not trusted here: add its CA to the system store (or NODE_EXTRA_CA_CERTS), or fix the certificate",
       }),
     };
   }
   return {
     retry: TRANSIENT.has(code) || code === '',
-    error: new KuboxError('network', `connection to ${host} failed${code ? ` (${code})` : ''}: ${(e as Error).message}`, {
-      hint: 'check that the registry is up and reachable; kubox retried with backoff before giving up',
-    }),
+    error: new KuboxError(
+      'network',
+      `connection to ${host} failed${code ? ` (${code})` : ''}: ${(e as Error).message}`,
+      {
+        hint: 'check that the registry is up and reachable; kubox retried with backoff before giving up',
+      },
+    ),
   };
 }
 
@@ -91,7 +118,9 @@ export interface Transport {
   send(req: HttpRequest): Promise<Response>;
 }
 
-export function createTransport(opts: { retry?: Partial<RetryPolicy>; sleep?: Sleep; log?: (msg: string) => void } = {}): Transport {
+export function createTransport(
+  opts: { retry?: Partial<RetryPolicy>; sleep?: Sleep; log?: (msg: string) => void } = {},
+): Transport {
   const policy = { ...DEFAULT_RETRY, ...opts.retry };
   const sleep = opts.sleep ?? realSleep;
   return {
@@ -112,15 +141,22 @@ export function createTransport(opts: { retry?: Partial<RetryPolicy>; sleep?: Sl
           const { retry, error } = classifyNetworkError(e, req.url);
           const delay = backoffMs(attempt, policy);
           if (!retry || last || waited + delay > policy.maxTotalWaitMs) throw error;
-          opts.log?.(`${req.method} ${new URL(req.url).pathname}: ${error.message}; retrying in ${delay} ms`);
+          opts.log?.(
+            `${req.method} ${new URL(req.url).pathname}: ${error.message}; retrying in ${delay} ms`,
+          );
           waited += delay;
           await sleep(delay);
           continue;
         }
         if (!isRetryableStatus(res.status) || last) return res;
-        const delay = Math.min(policy.maxDelayMs * 4, retryAfterMs(res.headers.get('retry-after')) ?? backoffMs(attempt, policy));
+        const delay = Math.min(
+          policy.maxDelayMs * 4,
+          retryAfterMs(res.headers.get('retry-after')) ?? backoffMs(attempt, policy),
+        );
         if (waited + delay > policy.maxTotalWaitMs) return res;
-        opts.log?.(`${req.method} ${new URL(req.url).pathname}: HTTP ${res.status}; retrying in ${delay} ms`);
+        opts.log?.(
+          `${req.method} ${new URL(req.url).pathname}: HTTP ${res.status}; retrying in ${delay} ms`,
+        );
         await res.body?.cancel().catch(() => {});
         waited += delay;
         await sleep(delay);

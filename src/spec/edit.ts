@@ -6,11 +6,19 @@
 import { isScalar, LineCounter, parseDocument } from 'yaml';
 import { KuboxError } from '../errors.js';
 
-export function replaceScalar(text: string, path: readonly (string | number)[], value: string, file = 'kubox.yaml'): string {
+export function replaceScalar(
+  text: string,
+  path: readonly (string | number)[],
+  value: string,
+  file = 'kubox.yaml',
+): string {
   const doc = parseDocument(text, { lineCounter: new LineCounter(), keepSourceTokens: true });
   const node = doc.getIn(path, true);
   if (!isScalar(node) || !node.range) {
-    throw new KuboxError('spec', `${file}: ${path.join('.')} is not a plain value that kubox can update`);
+    throw new KuboxError(
+      'spec',
+      `${file}: ${path.join('.')} is not a plain value that kubox can update`,
+    );
   }
   const [start, end] = node.range;
   const original = text.slice(start, end);

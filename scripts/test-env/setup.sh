@@ -5,6 +5,10 @@
 #   - dockerd (Debian trixie's docker.io + docker-buildx, containerd image store)
 #   - qemu-aarch64 binfmt (arm64 RUN steps and `docker run --platform linux/arm64`)
 #   - a Debian docker-registry on 127.0.0.1:5000 with htpasswd Basic auth
+#   - a second docker-registry on 127.0.0.1:5001 with `auth: token` (Bearer), trusting a
+#     test-only signing certificate; the token issuer (realm 127.0.0.1:5002) is not a
+#     daemon: tests start test/support/token-issuer.ts with that key
+#   - skopeo and openssl
 #   - a two-platform stand-in for python:3.13-slim, pushed there and pinned by digest
 #   - a static HTTP server on 127.0.0.1:8080 with stand-ins made of real parts for
 #     pkgs.k8s.io (signed flat apt repo with kubectl), dl.min.io (mc) and PyPI (wheels)
@@ -26,6 +30,13 @@ LOG=$LOG_DIR/setup.log
 ENV_FILE=${KUBOX_E2E_ENV:-$STATE/env.json}
 
 REGISTRY=127.0.0.1:5000
+# Second registry with the Docker token (Bearer) flow. Its issuer is started by the
+# tests (test/support/token-issuer.ts) on TOKEN_REALM, signing with TOKEN_KEY.
+TOKEN_REGISTRY=127.0.0.1:5001
+TOKEN_REALM=http://127.0.0.1:5002/token
+TOKEN_SERVICE=kubox-token-registry
+TOKEN_ISSUER=kubox-test-issuer
+TOKEN_DIR=$STATE/token
 # Test-only credentials for the loopback registry. Not a secret: they protect
 # nothing but a throwaway registry on 127.0.0.1 and are published in env.json.
 REG_USER=kubox
@@ -169,7 +180,7 @@ install_packages() {
   [[ -n $changed ]] && APT_UPDATED= && apt_update_once
 
   local bookworm=(docker-registry apache2-utils mmdebstrap arch-test qemu-user-static binfmt-support
-    gpg dpkg-dev apt-utils curl ca-certificates python3 xz-utils
+    gpg dpkg-dev apt-utils curl ca-certificates python3 xz-utils skopeo openssl
     python3-pip-whl python3-setuptools-whl python3-wheel-whl)
   local missing=() p
   for p in "${bookworm[@]}"; do installed "$p" || missing+=("$p"); done
@@ -326,6 +337,80 @@ EOF
     (($(date +%s) < deadline)) || die "registry did not answer 401 on /v2/ within 30 s"
     sleep 0.3
   done
+}
+
+# Token-signing key and self-signed certificate for the Bearer registry. TEST ONLY:
+# the key has no passphrase, is published in env.json and protects nothing but the
+# throwaway registry on 127.0.0.1:5001. Made once; the registry trusts cert.pem.
+ensure_token_key() {
+  if [[ -s $TOKEN_DIR/key.pem && -s $TOKEN_DIR/cert.pem ]] &&
+    openssl x509 -in "$TOKEN_DIR/cert.pem" -noout -checkend 86400 >/dev/null 2>&1; then
+    return 0
+  fi
+  say "generating the test token-signing key and certificate ($TOKEN_DIR, TEST ONLY)"
+  mkdir -p "$TOKEN_DIR"
+  q openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
+    -subj "/CN=$TOKEN_ISSUER (kubox e2e TEST ONLY)" \
+    -keyout "$TOKEN_DIR/key.pem.new" -out "$TOKEN_DIR/cert.pem.new"
+  chmod 600 "$TOKEN_DIR/key.pem.new"
+  mv -f "$TOKEN_DIR/key.pem.new" "$TOKEN_DIR/key.pem"
+  mv -f "$TOKEN_DIR/cert.pem.new" "$TOKEN_DIR/cert.pem"
+}
+
+TREG_DIR=$STATE/token-registry
+# 401 with a Bearer challenge naming our realm and service.
+token_registry_ok() {
+  curl -s -o /dev/null -D - --max-time 5 "http://$TOKEN_REGISTRY/v2/" 2>/dev/null | tr -d '\r' |
+    grep -qi "^www-authenticate: Bearer realm=\"$TOKEN_REALM\",service=\"$TOKEN_SERVICE\""
+}
+ensure_token_registry() {
+  mkdir -p "$TREG_DIR/storage"
+  local cfg_changed=
+  write_if_changed "$TREG_DIR/config.yml" "# kubox e2e Bearer-token registry: loopback only, test-only key (see setup.sh)
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $TREG_DIR/storage
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: $TOKEN_REGISTRY
+  secret: kubox-e2e-token-test-only
+auth:
+  token:
+    realm: $TOKEN_REALM
+    service: $TOKEN_SERVICE
+    issuer: $TOKEN_ISSUER
+    rootcertbundle: $TOKEN_DIR/cert.pem" && cfg_changed=1
+  # The registry reads the cert bundle at start only: restart on a new cert or config.
+  local cert_sum; cert_sum=$(sha256 "$TOKEN_DIR/cert.pem")
+  [[ -f $TREG_DIR/cert.sha256 && $(<"$TREG_DIR/cert.sha256") == "$cert_sum" ]] || cfg_changed=1
+  if [[ -z $cfg_changed ]] && token_registry_ok; then return 0; fi
+  if pid_alive "$RUN_DIR/token-registry.pid" docker-registry; then
+    say "restarting the token registry (config or certificate changed)"
+    local old; old=$(<"$RUN_DIR/token-registry.pid")
+    kill "$old"
+    wait_for 10 "the old token registry (pid $old) to exit" test ! -d "/proc/$old"
+  fi
+  if [[ $(http_code "http://$TOKEN_REGISTRY/v2/") != 000 ]]; then
+    die "something else answers on $TOKEN_REGISTRY (not the token registry with realm $TOKEN_REALM)"
+  fi
+  say "starting docker-registry with token auth on $TOKEN_REGISTRY"
+  setsid docker-registry serve "$TREG_DIR/config.yml" >>"$LOG_DIR/token-registry.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN_DIR/token-registry.pid"
+  local deadline=$(($(date +%s) + 30))
+  until token_registry_ok; do
+    pid_alive "$RUN_DIR/token-registry.pid" docker-registry || die "token docker-registry exited (see $LOG_DIR/token-registry.log)"
+    (($(date +%s) < deadline)) || die "token registry did not answer 401 Bearer on /v2/ within 30 s"
+    sleep 0.3
+  done
+  echo "$cert_sum" >"$TREG_DIR/cert.sha256"
 }
 
 docker_login() {
@@ -686,6 +771,8 @@ write_env() {
     BASE="$BASE_REPO:$BASE_TAG@$BASE_DIGEST" HTTP_BASE=$HTTP_BASE KUBECTL_MINOR=$KUBECTL_MINOR \
     WWW=$WWW MC_AMD64=$mc_amd64 MC_ARM64=$mc_arm64 PKGS=$pkgs \
     PACKAGES_FILE="$WWW/k8s/core:/stable:/v$KUBECTL_MINOR/deb/Packages" \
+    TOKEN_REGISTRY=$TOKEN_REGISTRY TOKEN_REALM=$TOKEN_REALM TOKEN_SERVICE=$TOKEN_SERVICE \
+    TOKEN_ISSUER=$TOKEN_ISSUER TOKEN_DIR=$TOKEN_DIR \
     "$SYS_PY" - "$tmp" <<'EOF'
 import json, os, sys
 e = os.environ
@@ -720,6 +807,12 @@ env = {
     "pipPackages": e["PKGS"].split(),
     "pipPackageVersions": pip_versions(e["WWW"] + "/pypi/packages"),
     "qemuArm64": True,
+    "tokenRegistry": e["TOKEN_REGISTRY"],
+    "tokenRealm": e["TOKEN_REALM"],
+    "tokenService": e["TOKEN_SERVICE"],
+    "tokenIssuer": e["TOKEN_ISSUER"],
+    "tokenKey": e["TOKEN_DIR"] + "/key.pem",
+    "tokenCert": e["TOKEN_DIR"] + "/cert.pem",
 }
 with open(sys.argv[1], "w") as f:
     json.dump(env, f, indent=2)
@@ -735,6 +828,8 @@ install_packages
 ensure_binfmt
 ensure_dockerd
 ensure_registry
+ensure_token_key
+ensure_token_registry
 docker_login
 if ! base_in_registry; then
   start_base_builds
@@ -749,4 +844,4 @@ if [[ -z $BASE_DIGEST ]]; then
 fi
 verify_in_container
 write_env
-say "ready in $(($(date +%s) - T0)) s: registry $REGISTRY (user $REG_USER), base $BASE_REPO:$BASE_TAG@${BASE_DIGEST:0:19}…, http $HTTP_BASE, env $ENV_FILE"
+say "ready in $(($(date +%s) - T0)) s: registry $REGISTRY (user $REG_USER), token registry $TOKEN_REGISTRY (realm $TOKEN_REALM), base $BASE_REPO:$BASE_TAG@${BASE_DIGEST:0:19}…, http $HTTP_BASE, env $ENV_FILE"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops what scripts/test-env/setup.sh started, by the pids it recorded:
-# the loopback registry and the static HTTP server; with --all also dockerd
-# (only if setup.sh started it). Data (registry storage, caches, env.json) is kept,
+# the loopback registries (:5000 Basic, :5001 Bearer) and the static HTTP server;
+# with --all also dockerd (only if setup.sh started it). Data (registry storage, caches, env.json) is kept,
 # so the next setup.sh is quick.
 set -euo pipefail
 
@@ -40,6 +40,7 @@ stop() {
 
 stop "http server" "$RUN_DIR/http.pid" http.server
 stop "registry" "$RUN_DIR/registry.pid" docker-registry
+stop "token registry" "$RUN_DIR/token-registry.pid" docker-registry
 if [[ -n $all ]]; then
   stop "dockerd" "$RUN_DIR/dockerd.pid" dockerd 30
 else

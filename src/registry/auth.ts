@@ -17,6 +17,8 @@ interface CachedToken {
 export class Authorizer {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests in flight: parallel uploads that need the same scopes share one. */
+  private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(
     private readonly registry: string,
@@ -40,7 +42,7 @@ export class Authorizer {
    * Bearer challenge). The caller retries once; a second 401 means the
    * credentials do not grant the access: see `refused`.
    */
-  async onUnauthorized(res: Response, scopes: readonly string[]): Promise<string> {
+  async onUnauthorized(res: Response, scopes: readonly string[], sent?: string): Promise<string> {
     const challenges = parseChallenges(res.headers.get('www-authenticate') ?? '');
     const chosen =
       challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
@@ -54,7 +56,11 @@ export class Authorizer {
     if (chosen.scheme === 'basic') return this.basic();
     // The challenge's own scope (if any) joins the ones this request needs.
     const all = mergeScopes([...scopes, ...(chosen.params.scope ? [chosen.params.scope] : [])]);
-    return this.fetchToken(all, mergeScopes(scopes).join(' '));
+    const key = mergeScopes(scopes).join(' ');
+    // A parallel request may have fetched this token since our attempt went out.
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt > this.now() && cached.header !== sent) return cached.header;
+    return this.fetchToken(all, key);
   }
 
   refused(scopes: readonly string[] = []): KuboxError {
@@ -74,10 +80,19 @@ export class Authorizer {
     return `Basic ${Buffer.from(`${this.credential.username}:${this.credential.password}`).toString('base64')}`;
   }
 
-  private async fetchToken(
+  private fetchToken(
     scopes: readonly string[],
     cacheKey = mergeScopes(scopes).join(' '),
   ): Promise<string> {
+    let pending = this.inflight.get(cacheKey);
+    if (!pending) {
+      pending = this.requestToken(scopes, cacheKey).finally(() => this.inflight.delete(cacheKey));
+      this.inflight.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  private async requestToken(scopes: readonly string[], cacheKey: string): Promise<string> {
     const { realm, service } = this.challenge!.params;
     if (!realm)
       throw new KuboxError('registry', `${this.registry}'s Bearer challenge has no realm`);

@@ -95,10 +95,11 @@ export class RegistryClient {
         ...(req.body ? { body: req.body } : {}),
         ...(req.retry === false ? { retry: false } : {}),
       });
-    let res = await send(await this.auth.header(req.scopes));
+    const first = await this.auth.header(req.scopes);
+    let res = await send(first);
     if (res.status === 401) {
       await res.body?.cancel().catch(() => {});
-      res = await send(await this.auth.onUnauthorized(res, req.scopes));
+      res = await send(await this.auth.onUnauthorized(res, req.scopes, first));
       if (res.status === 401) throw this.auth.refused(req.scopes);
     }
     if (res.status === 403) {

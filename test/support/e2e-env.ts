@@ -24,6 +24,17 @@ export interface E2eEnv {
   pipIndex: string;
   pipPackages: string[];
   qemuArm64: boolean;
+  /** Second registry (distribution 2.8) with `auth: token`, e.g. 127.0.0.1:5001. */
+  tokenRegistry?: string;
+  /** Realm it sends clients to; start test/support/token-issuer.ts on this port. */
+  tokenRealm?: string;
+  /** `service` the registry expects in tokens' `aud` (and challenges). */
+  tokenService?: string;
+  /** `iss` the registry expects. */
+  tokenIssuer?: string;
+  /** Test-only token-signing key (PEM) and its self-signed certificate (the registry's rootcertbundle). */
+  tokenKey?: string;
+  tokenCert?: string;
 }
 
 export const ENV_FILE = process.env.KUBOX_E2E_ENV ?? '/var/lib/kubox-e2e/env.json';

@@ -5,3 +5,4 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 $SUDO bash scripts/test-env/setup.sh
 npx tsx bench/build.bench.ts
+npx tsx bench/registry.bench.ts

@@ -8,7 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, formatError, KuboxError } from '../errors.js';
 import { makeOut, type Out } from './output.js';
 import { registerBuild } from './build.js';
+import { registerCi } from './ci.js';
 import { registerInit } from './init.js';
+import { registerLint } from './lint.js';
 import { registerRegistry } from './registry.js';
 import { registerRender } from './render.js';
 import { registerSchema } from './schema.js';
@@ -47,7 +49,9 @@ export function program(ctx: Context): Command {
   registerBuild(cmd, ctx);
   registerVerify(cmd, ctx);
   registerRegistry(cmd, ctx);
+  registerCi(cmd, ctx);
   registerSchema(cmd, ctx);
+  registerLint(cmd, ctx);
   return cmd;
 }
 

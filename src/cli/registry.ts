@@ -1,7 +1,8 @@
 /** The registry commands: pin, inspect, push, pull. */
 import type { Command } from 'commander';
 import { ExitCode, KuboxError } from '../errors.js';
-import { DEFAULT_SPEC_FILE } from '../spec/load.js';
+import { makePlan } from '../plan/plan.js';
+import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
 import { inspect } from '../registry/inspect.js';
 import { pin } from '../registry/pin.js';
 import { push } from '../registry/push.js';
@@ -10,6 +11,17 @@ import { json, paint, table } from './output.js';
 import type { Context } from './main.js';
 
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** The spec's full tags, for commands whose targets default to them. */
+function specTags(file: string | undefined): string[] {
+  const { spec, source } = loadSpec(file);
+  if (!spec.image.repository) {
+    throw new KuboxError('usage', `no target given and ${source} has no image.repository`, {
+      hint: 'name targets (kubox push oci:PATH registry/repo:tag) or set image.repository',
+    });
+  }
+  return makePlan(spec, source).tags;
+}
 
 export function registerRegistry(program: Command, ctx: Context): void {
   const log = (m: string) => ctx.out.info(`kubox: ${m}`);
@@ -74,7 +86,11 @@ export function registerRegistry(program: Command, ctx: Context): void {
   program
     .command('push')
     .argument('<source>', 'oci:PATH, an OCI layout directory or archive')
-    .argument('<refs...>', 'one or more registry/repository:tag targets')
+    .argument(
+      '[refs...]',
+      "registry/repository:tag targets (default: the spec's image.repository and tags)",
+    )
+    .option('-f, --file <path>', 'spec whose tags are the default targets')
     .description('push an OCI archive with every platform, without a daemon')
     .option(
       '--chunk-size <bytes>',
@@ -90,10 +106,11 @@ export function registerRegistry(program: Command, ctx: Context): void {
     .action(
       async (
         source: string,
-        refs: string[],
-        o: { chunkSize?: number; mountFrom?: string[]; json: boolean },
+        given: string[],
+        o: { file?: string; chunkSize?: number; mountFrom?: string[]; json: boolean },
       ) => {
         ctx.json = o.json;
+        const refs = given.length > 0 ? given : specTags(o.file);
         if (o.chunkSize !== undefined && !(o.chunkSize > 0))
           throw new KuboxError('usage', '--chunk-size must be a positive number of bytes');
         const r = await push(source, refs, {

@@ -153,6 +153,43 @@ export const BuilderSchema = z
   })
   .describe('The buildx builder; kubox creates it when missing (except for the docker driver).');
 
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+
+export const ScanPolicySchema = z
+  .strictObject({
+    severity: z
+      .array(z.enum(SEVERITIES))
+      .min(1)
+      .default(['CRITICAL', 'HIGH'])
+      .describe('Severities that fail the gate.'),
+    ignoreUnfixed: z
+      .boolean()
+      .default(false)
+      .describe('Only vulnerabilities with a fixed version fail the gate.'),
+    ignoreFile: z.string().optional().describe('A .trivyignore file of accepted IDs.'),
+  })
+  .describe('The vulnerability gate `kubox scan` and `kubox build --scan` apply.');
+
+export const GithubCiSchema = z
+  .strictObject({
+    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main'),
+    secrets: z
+      .strictObject({
+        username: z.string().regex(SECRET_NAME).default('REGISTRY_USERNAME'),
+        password: z.string().regex(SECRET_NAME).default('REGISTRY_PASSWORD'),
+      })
+      .default({ username: 'REGISTRY_USERNAME', password: 'REGISTRY_PASSWORD' })
+      .describe('Names of the repository secrets holding the registry login.'),
+    pinSchedule: z
+      .string()
+      .regex(/^[0-9*/,-]+( [0-9*/,A-Za-z-]+){4}$/, { message: 'must be a cron expression with five fields' })
+      .default('17 5 * * 1')
+      .describe('When `kubox pin --check` runs (cron, UTC).'),
+    nodeVersion: z.string().regex(/^\d+$/).default('20'),
+  })
+  .describe('The GitHub Actions workflow `kubox ci github` writes.');
+
 export const VerifyCheckSchema = CheckSchema.extend({
   name: z.string().min(1),
 }).describe('An extra command run by `kubox verify` on every platform.');
@@ -218,6 +255,10 @@ export const SpecSchema = z
       .default(false)
       .describe('Emit `# syntax=<value>` as the first line, or false for the built-in frontend.'),
     verify: z.array(VerifyCheckSchema).default([]),
+    scan: ScanPolicySchema.default({ severity: ['CRITICAL', 'HIGH'], ignoreUnfixed: false }),
+    ci: z
+      .strictObject({ github: GithubCiSchema.default(GithubCiSchema.parse({})) })
+      .default({ github: GithubCiSchema.parse({}) }),
   })
   .superRefine((spec, ctx) => {
     // The base must be pinned: a tag alone can move under a rebuild.

@@ -137,6 +137,12 @@ export class RegistryClient {
     );
   }
 
+  /** Fails with the registry's own error text unless the status is one of `ok`; else drains the body. */
+  private async expectStatus(res: Response, ok: readonly number[], what: string): Promise<void> {
+    if (!ok.includes(res.status)) await this.fail(res, what);
+    await res.body?.cancel().catch(() => {});
+  }
+
   async headManifest(repo: string, reference: string): Promise<Descriptor | undefined> {
     const res = await this.request({
       method: 'HEAD',
@@ -198,8 +204,7 @@ export class RegistryClient {
       headers: { 'content-type': mediaType },
       body: () => bytes,
     });
-    if (res.status !== 201 && !res.ok) return this.fail(res, `PUT manifest ${repo}:${reference}`);
-    await res.body?.cancel().catch(() => {});
+    await this.expectStatus(res, [200, 201, 202], `PUT manifest ${repo}:${reference}`);
     const digest = sha256(bytes);
     const announced = res.headers.get('docker-content-digest');
     if (announced && announced !== digest)
@@ -258,10 +263,8 @@ export class RegistryClient {
       url: `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
       scopes: [repositoryScope(repo, ['pull', 'push']), repositoryScope(from, ['pull'])],
     });
-    await res.body?.cancel().catch(() => {});
-    if (res.status === 201) return true;
-    if (res.status === 202) return this.location(res);
-    return this.fail(res, `mount ${digest} from ${from}`);
+    await this.expectStatus(res, [201, 202], `mount ${digest} from ${from}`);
+    return res.status === 201 ? true : this.location(res);
   }
 
   private location(res: Response): string {
@@ -279,8 +282,7 @@ export class RegistryClient {
       scopes: [repositoryScope(repo, ['pull', 'push'])],
       retry: true,
     });
-    await res.body?.cancel().catch(() => {});
-    if (res.status !== 202) return this.fail(res, `start upload to ${repo}`);
+    await this.expectStatus(res, [202], `start upload to ${repo}`);
     return this.location(res);
   }
 
@@ -341,9 +343,7 @@ export class RegistryClient {
           body: stream(start, end),
           retry: false,
         });
-        await res.body?.cancel().catch(() => {});
-        if (res.status !== 202)
-          return this.fail(res, `upload chunk ${start}-${end - 1} of ${blob.digest}`);
+        await this.expectStatus(res, [202], `upload chunk ${start}-${end - 1} of ${blob.digest}`);
         url = this.location(res);
       }
       url = withDigest(url, blob.digest);
@@ -354,8 +354,7 @@ export class RegistryClient {
         headers: { 'content-length': '0' },
         retry: false,
       });
-      if (done.status !== 201) return this.fail(done, `complete upload of ${blob.digest}`);
-      await done.body?.cancel().catch(() => {});
+      await this.expectStatus(done, [201], `complete upload of ${blob.digest}`);
       return;
     }
     const res = await this.request({
@@ -366,8 +365,7 @@ export class RegistryClient {
       body: stream(0, blob.size),
       retry: false,
     });
-    await res.body?.cancel().catch(() => {});
-    if (res.status !== 201) return this.fail(res, `upload ${blob.digest}`);
+    await this.expectStatus(res, [201], `upload ${blob.digest}`);
   }
 }
 

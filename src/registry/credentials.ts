@@ -100,6 +100,7 @@ export function fromAuthEntry(entry: AuthEntry): Credential | undefined {
 export async function fromHelper(
   helper: string,
   registry: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Credential | undefined> {
   const server = configKeys(registry)[0]!;
   const res = await run(`docker-credential-${helper}`, ['get'], {
@@ -111,13 +112,25 @@ export async function fromHelper(
       'usage',
       `credential helper docker-credential-${helper} is configured but not installed`,
       {
-        hint: `install it, or remove "${helper}" from credsStore/credHelpers in ${dockerConfigPath()}`,
+        hint: `install it, or remove "${helper}" from credsStore/credHelpers in ${dockerConfigPath(env)}`,
       },
     );
   }
   // Helpers answer "credentials not found in native keychain" with a non-zero exit: that is no credential.
   if (res.exitCode !== 0) return undefined;
-  const parsed = JSON.parse(res.stdout) as { Username?: string; Secret?: string };
+  let parsed: { Username?: string; Secret?: string };
+  try {
+    parsed = JSON.parse(res.stdout) as { Username?: string; Secret?: string };
+  } catch {
+    // Never echo the output: it may be a secret.
+    throw new KuboxError(
+      'usage',
+      `credential helper docker-credential-${helper} printed something that is not JSON`,
+      {
+        hint: `check the helper (\`echo ${server} | docker-credential-${helper} get\`)`,
+      },
+    );
+  }
   if (!parsed.Secret) return undefined;
   if (parsed.Username === '<token>') return { kind: 'identity-token', token: parsed.Secret };
   return { kind: 'basic', username: parsed.Username ?? '', password: parsed.Secret };
@@ -140,9 +153,9 @@ export async function credentialsFor(
   const helper = configKeys(registry)
     .map((k) => config?.credHelpers?.[k])
     .find(Boolean);
-  if (helper) return (await fromHelper(helper, registry)) ?? { kind: 'anonymous' };
+  if (helper) return (await fromHelper(helper, registry, env)) ?? { kind: 'anonymous' };
   if (config?.credsStore) {
-    const fromStore = await fromHelper(config.credsStore, registry);
+    const fromStore = await fromHelper(config.credsStore, registry, env);
     if (fromStore) return fromStore;
   }
   const entry = lookup(config, registry);

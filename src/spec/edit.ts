@@ -3,7 +3,7 @@
  * change, so comments, order, blank lines and quoting stay as the person
  * wrote them.
  */
-import { isScalar, LineCounter, parseDocument } from 'yaml';
+import { isScalar, LineCounter, parse, parseDocument } from 'yaml';
 import { KuboxError } from '../errors.js';
 
 export function replaceScalar(
@@ -22,8 +22,20 @@ export function replaceScalar(
   }
   const [start, end] = node.range;
   const original = text.slice(start, end);
-  let written = value;
-  if (original.startsWith('"')) written = JSON.stringify(value);
-  else if (original.startsWith("'")) written = `'${value.replace(/'/g, "''")}'`;
-  return text.slice(0, start) + written + text.slice(end);
+  let written: string;
+  if (original.startsWith("'")) written = `'${value.replace(/'/g, "''")}'`;
+  else if (original.startsWith('"') || !readsBackAs(value)) written = JSON.stringify(value);
+  else written = value;
+  // A block scalar's range runs to the end of its last line: keep that line break.
+  const tail = /^[|>]/.test(original) && original.endsWith('\n') ? '\n' : '';
+  return text.slice(0, start) + written + tail + text.slice(end);
+}
+
+/** True when `value` written plain after a key parses back to exactly itself. */
+function readsBackAs(value: string): boolean {
+  try {
+    return (parse(`k: ${value}\n`) as { k?: unknown }).k === value;
+  } catch {
+    return false;
+  }
 }

@@ -6,3 +6,4 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 $SUDO bash scripts/test-env/setup.sh
 npx tsx bench/build.bench.ts
 npx tsx bench/registry.bench.ts
+npx tsx bench/lint.bench.ts

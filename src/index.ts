@@ -59,6 +59,25 @@ export { readArchive, type ImageSummary } from './oci/archive.js';
 export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
 export { init, presetText } from './init.js';
 export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';
+export {
+  lintText,
+  lintDocument,
+  parseDockerfile,
+  activeRules,
+  fails,
+  parseConfig as parseLintConfig,
+  mergeConfig as mergeLintConfig,
+  DEFAULT_CONFIG as DEFAULT_LINT_CONFIG,
+  RULES as LINT_RULES,
+  formatText as formatLintText,
+  formatJson as formatLintJson,
+  formatSarif as formatLintSarif,
+  formatCheckstyle as formatLintCheckstyle,
+  type LintConfig,
+  type Finding,
+  type Rule as LintRule,
+  type Severity,
+} from './lint/index.js';
 export type { Rendered };
 export { RegistryClient, type ClientOptions } from './registry/client.js';
 export { credentialsFor, type Credential } from './registry/credentials.js';
@@ -67,3 +86,26 @@ export { pull, inspectRemote, type PullResult } from './registry/remote.js';
 export { inspect, type InspectReport } from './registry/inspect.js';
 export { pin, type PinResult } from './registry/pin.js';
 export { openLayout, packLayout, createLayout, writeBlob, writeIndex, type Layout } from './oci/layout.js';
+export {
+  scan,
+  evaluate as evaluateScan,
+  parseTrivyReport,
+  findingsOf,
+  countFindings,
+  decideGate,
+  formatScanTable,
+  formatScanSarif,
+  findScanner,
+  TRIVY_IMAGE,
+  DEFAULT_POLICY as DEFAULT_SCAN_POLICY,
+  DEFAULT_SCAN_TIMEOUT_MS,
+  type ScanOptions,
+  type ScanOutcome,
+  type ScanPolicy,
+  type ScanFinding,
+  type ScanCounts,
+  type GateDecision,
+  type TrivyReport,
+  type Severity as ScanSeverity,
+  type Scanner,
+} from './scan/index.js';

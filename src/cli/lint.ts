@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { render } from '../dockerfile/render.js';
+import { ExitCode, KuboxError } from '../errors.js';
+import { writeFileAtomic } from '../fs.js';
+import { mergeConfig, type LintConfig, type Threshold } from '../lint/config.js';
+import { findDockerfiles, loadLintConfig, readDockerfile } from '../lint/discover.js';
+import { formatCheckstyle } from '../lint/format/checkstyle.js';
+import { formatJson } from '../lint/format/json.js';
+import { formatSarif } from '../lint/format/sarif.js';
+import { formatText } from '../lint/format/text.js';
+import { activeRules, fails, lintText } from '../lint/lint.js';
+import { RULES } from '../lint/rules/index.js';
+import type { Finding } from '../lint/types.js';
+import { makePlan } from '../plan/plan.js';
+import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
+import { specOption, type Context } from './main.js';
+import { table } from './output.js';
+
+interface LintFlags {
+  file?: string;
+  format: 'text' | 'json' | 'sarif' | 'checkstyle';
+  failureThreshold?: Threshold | 'ignore';
+  config?: string;
+  ignore: string[];
+  trustedRegistry: string[];
+  requireLabel: string[];
+  output?: string;
+  listRules: boolean;
+}
+
+const collect = (v: string, acc: string[]) => [
+  ...acc,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+/** What to lint: the paths given; else kubox.yaml's rendering; else ./Dockerfile. */
+function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; text: string }[] {
+  const cwd = process.cwd();
+  if (paths.length > 0) {
+    return paths.flatMap((p) =>
+      p === '-'
+        ? [{ file: '-', text: readFileSync(0, 'utf8') }]
+        : findDockerfiles([p], cwd).map((f) => ({ file: f, text: readDockerfile(f, cwd) })),
+    );
+  }
+  if (o.file || existsSync(resolve(cwd, DEFAULT_SPEC_FILE))) {
+    const { spec, source } = loadSpec(o.file);
+    ctx.out.info(
+      `kubox: linting the Dockerfile rendered from ${source} (lines as in \`kubox render --stdout\`)`,
+    );
+    return [{ file: 'Dockerfile', text: render(makePlan(spec, source)).dockerfile }];
+  }
+  if (existsSync(resolve(cwd, 'Dockerfile')))
+    return [{ file: 'Dockerfile', text: readDockerfile('Dockerfile', cwd) }];
+  throw new KuboxError('usage', 'nothing to lint: no kubox.yaml and no Dockerfile here', {
+    hint: 'pass files or directories: kubox lint path/to/Dockerfile',
+  });
+}
+
+export function registerLint(program: Command, ctx: Context): void {
+  program
+    .command('lint')
+    .argument(
+      '[paths...]',
+      'Dockerfiles or directories (default: the Dockerfile kubox.yaml renders, else ./Dockerfile)',
+    )
+    .description(
+      "check Dockerfiles against the seed's practices; hadolint's codes and ignore comments",
+    )
+    .addOption(specOption())
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['text', 'json', 'sarif', 'checkstyle'])
+        .default('text'),
+    )
+    .addOption(
+      new Option(
+        '--failure-threshold <level>',
+        'exit 1 when a finding is at least this severe (default: info)',
+      ).choices(['error', 'warning', 'info', 'style', 'none', 'ignore']),
+    )
+    .option('-c, --config <file>', 'config file (default: .kubox-lint.yaml, else .hadolint.yaml)')
+    .option('--ignore <codes>', 'codes not to report (repeatable, comma-separated)', collect, [])
+    .option(
+      '--trusted-registry <registry>',
+      'registries FROM may use (DL3026; repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--require-label <name>',
+      'labels the final image must carry (DL3049; repeatable)',
+      collect,
+      [],
+    )
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--list-rules', 'list the rules with their codes and levels', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  kubox lint\n  kubox lint Dockerfile docker/ --failure-threshold warning\n  kubox lint --format sarif -o kubox-lint.sarif .',
+    )
+    .action(async (paths: string[], o: LintFlags) => {
+      const { config: fileConfig } = loadLintConfig(process.cwd(), o.config);
+      const flags: Partial<LintConfig> = {
+        ignored: o.ignore,
+        trustedRegistries: o.trustedRegistry,
+        requiredLabels: o.requireLabel,
+        ...(o.failureThreshold
+          ? { failureThreshold: o.failureThreshold === 'ignore' ? 'none' : o.failureThreshold }
+          : {}),
+      };
+      const config = mergeConfig(fileConfig, flags);
+      if (o.listRules) {
+        const active = new Map(activeRules(config).map((r) => [r.rule.code, r.level]));
+        ctx.out.print(
+          table(
+            RULES.map((r) => [r.code, active.get(r.code) ?? 'off', r.summary]),
+            ['CODE', 'LEVEL', 'RULE'],
+          ),
+        );
+        return;
+      }
+      const files = inputs(paths, o, ctx);
+      const findings: Finding[] = files.flatMap((f) => lintText(f.text, f.file, config));
+      const report = format(o.format, findings, files, config, ctx);
+      if (o.output) await writeFileAtomic(o.output, `${report}\n`);
+      else if (report !== '') ctx.out.print(report);
+      const n = findings.length;
+      ctx.out.info(
+        `kubox lint: ${files.length} file${files.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}`,
+      );
+      if (fails(findings, config.failureThreshold)) process.exitCode = ExitCode.failed;
+    });
+}
+
+function format(
+  kind: LintFlags['format'],
+  findings: Finding[],
+  files: { file: string; text: string }[],
+  config: LintConfig,
+  ctx: Context,
+): string {
+  switch (kind) {
+    case 'json':
+      return formatJson(findings);
+    case 'checkstyle':
+      return formatCheckstyle(
+        findings,
+        files.map((f) => f.file),
+      );
+    case 'sarif':
+      return formatSarif({
+        findings,
+        rules: activeRules(config),
+        version: packageVersion(),
+        texts: new Map(files.map((f) => [f.file, f.text])),
+      });
+    default:
+      return formatText(findings, ctx.out.color);
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}

@@ -1,0 +1,67 @@
+/**
+ * The vocabulary of kubox lint: severities, positions, findings and rules.
+ * Rules are pure functions from a parsed document to hits; everything that
+ * reads files or prints lives outside src/lint/rules.
+ */
+import type { LintDocument } from './document.js';
+
+/** hadolint's four levels, most severe first. */
+export const SEVERITIES = ['error', 'warning', 'info', 'style'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** 0 is the most severe; used for thresholds and sorting. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** 1-based line and column, as editors and SARIF count them. */
+export interface Pos {
+  line: number;
+  column: number;
+}
+
+export interface Span {
+  start: Pos;
+  /** Exclusive end; equal to start for a point. */
+  end: Pos;
+}
+
+/** What a rule reports: where, and what exactly (the rule adds code, severity and hint). */
+export interface Hit {
+  span: Span;
+  message: string;
+}
+
+export interface Finding {
+  file: string;
+  code: string;
+  severity: Severity;
+  message: string;
+  hint: string;
+  span: Span;
+}
+
+/** Settings a rule may read; filled from the config file and flags. */
+export interface RuleOptions {
+  /** DL3026: registries FROM may use; empty means the rule is off. */
+  trustedRegistries: readonly string[];
+  /** DL3049: labels the final image must carry; empty means the rule is off. */
+  requiredLabels: readonly string[];
+}
+
+export interface Rule {
+  /** Stable code: hadolint's DLxxxx where the meaning is the same, KBXxxx for kubox's own. */
+  code: string;
+  /** Short kebab-case name, used in SARIF. */
+  name: string;
+  severity: Severity;
+  /** Off-by-default rules run only when the config enables them (or overrides their level). */
+  enabledByDefault: boolean;
+  /** One line: what the rule wants. */
+  summary: string;
+  /** How to fix a finding, one line. */
+  hint: string;
+  /** Markdown: why it matters, what fires, what does not. */
+  docs: string;
+  check(doc: LintDocument, options: RuleOptions): Hit[];
+}

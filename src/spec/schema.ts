@@ -173,7 +173,10 @@ export const ScanPolicySchema = z
 
 export const GithubCiSchema = z
   .strictObject({
-    branch: z.string().regex(/^[A-Za-z0-9._/-]+$/).default('main'),
+    branch: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]+$/)
+      .default('main'),
     secrets: z
       .strictObject({
         username: z.string().regex(SECRET_NAME).default('REGISTRY_USERNAME'),
@@ -183,7 +186,9 @@ export const GithubCiSchema = z
       .describe('Names of the repository secrets holding the registry login.'),
     pinSchedule: z
       .string()
-      .regex(/^[0-9*/,-]+( [0-9*/,A-Za-z-]+){4}$/, { message: 'must be a cron expression with five fields' })
+      .regex(/^[0-9*/,-]+( [0-9*/,A-Za-z-]+){4}$/, {
+        message: 'must be a cron expression with five fields',
+      })
       .default('17 5 * * 1')
       .describe('When `kubox pin --check` runs (cron, UTC).'),
     nodeVersion: z.string().regex(/^\d+$/).default('20'),

@@ -32,7 +32,19 @@ export type ErrorKind =
   | 'network'
   | 'registry'
   | 'pin-moved'
-  | 'io';
+  | 'io'
+  /** No vulnerability scanner: no `trivy` on PATH, no docker able to run the Trivy image (exit 3). */
+  | 'scanner-missing'
+  /** Trivy could not get its vulnerability database (exit 3: a service kubox needs). */
+  | 'scan-db'
+  /** The scan ran past its time-out and was killed (exit 1; never a pass). */
+  | 'scan-timeout'
+  /**
+   * The scanner ran but gave no usable report: a crash, registry errors, output
+   * that is not Trivy's JSON (exit 1; never a pass). A gate that fails is not an
+   * error: `scan()` returns it, and the CLI exits 1 with the reason.
+   */
+  | 'scan-failed';
 
 const exitCodes: Record<ErrorKind, ExitCode> = {
   spec: ExitCode.badInput,
@@ -52,6 +64,10 @@ const exitCodes: Record<ErrorKind, ExitCode> = {
   registry: ExitCode.failed,
   'pin-moved': ExitCode.failed,
   io: ExitCode.failed,
+  'scanner-missing': ExitCode.unavailable,
+  'scan-db': ExitCode.unavailable,
+  'scan-timeout': ExitCode.failed,
+  'scan-failed': ExitCode.failed,
 };
 
 /** Where in a file a problem is; lines and columns are 1-based. */

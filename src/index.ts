@@ -85,7 +85,14 @@ export { push, pushLayout, type PushOptions, type PushResult } from './registry/
 export { pull, inspectRemote, type PullResult } from './registry/remote.js';
 export { inspect, type InspectReport } from './registry/inspect.js';
 export { pin, type PinResult } from './registry/pin.js';
-export { openLayout, packLayout, createLayout, writeBlob, writeIndex, type Layout } from './oci/layout.js';
+export {
+  openLayout,
+  packLayout,
+  createLayout,
+  writeBlob,
+  writeIndex,
+  type Layout,
+} from './oci/layout.js';
 export {
   scan,
   evaluate as evaluateScan,

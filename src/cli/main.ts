@@ -13,6 +13,7 @@ import { registerInit } from './init.js';
 import { registerLint } from './lint.js';
 import { registerRegistry } from './registry.js';
 import { registerRender } from './render.js';
+import { registerScan } from './scan.js';
 import { registerSchema } from './schema.js';
 import { registerVerify } from './verify.js';
 
@@ -52,6 +53,7 @@ export function program(ctx: Context): Command {
   registerCi(cmd, ctx);
   registerSchema(cmd, ctx);
   registerLint(cmd, ctx);
+  registerScan(cmd, ctx);
   return cmd;
 }
 

@@ -1,0 +1,179 @@
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { ExitCode, KuboxError } from '../errors.js';
+import { writeFileAtomic } from '../fs.js';
+import { SEVERITIES, type Severity } from '../scan/report.js';
+import { formatScanSarif } from '../scan/sarif.js';
+import { scan, type ScanOutcome } from '../scan/scan.js';
+import { formatScanTable, gateLine } from '../scan/table.js';
+import { DEFAULT_SCAN_TIMEOUT_MS, type ScannerPreference } from '../scan/trivy.js';
+import { loadSpec } from '../spec/load.js';
+import { json, paint } from './output.js';
+import { specOption, type Context } from './main.js';
+
+type Format = 'table' | 'json' | 'sarif';
+
+/** "CRITICAL,high" -> ['CRITICAL', 'HIGH']; anything else is a usage error (exit 2). */
+export function parseSeverities(list: string): Severity[] {
+  const items = list
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  const bad = items.filter((s) => !(SEVERITIES as readonly string[]).includes(s));
+  if (bad.length || !items.length) {
+    throw new KuboxError(
+      'usage',
+      bad.length
+        ? `unknown severity ${bad.map((b) => `"${b}"`).join(', ')}`
+        : '--severity is empty',
+      { hint: `use a comma-separated list of ${SEVERITIES.join(', ')}` },
+    );
+  }
+  return [...new Set(items)] as Severity[];
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** Go-style durations: "15m", "90s", "1h30m", "5m0s", "500ms". */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = re.exec(t))) {
+    total += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+    end = re.lastIndex;
+  }
+  if (!t || end !== t.length || total <= 0) {
+    throw new KuboxError('usage', `--timeout "${text}" is not a duration`, {
+      hint: 'write it like 15m, 90s or 1h30m',
+    });
+  }
+  return Math.round(total);
+}
+
+/** kubox's own JSON of a scan (`--format json`). */
+export function scanJson(o: ScanOutcome): unknown {
+  const failing = new Set(o.gate.failing);
+  return {
+    target: o.target,
+    scanner: o.scanner,
+    artifact: {
+      name: o.report.artifactName,
+      ...(o.report.os ? { os: o.report.os } : {}),
+      ...(o.report.imageId ? { imageId: o.report.imageId } : {}),
+    },
+    policy: o.policy,
+    counts: o.counts,
+    gate: {
+      passed: o.gate.passed,
+      reason: o.gate.reason,
+      failing: o.gate.failing.length,
+      ignoredUnfixed: o.gate.ignoredUnfixed,
+      notAffected: o.gate.notAffected,
+    },
+    findings: o.findings.map((f) => ({ ...f, failsGate: failing.has(f) })),
+  };
+}
+
+interface Opts {
+  file?: string;
+  severity?: string;
+  ignoreUnfixed?: boolean;
+  ignoreFile?: string;
+  format?: string;
+  output?: string;
+  timeout: string;
+  scanner: ScannerPreference;
+  json: boolean;
+}
+
+export function registerScan(program: Command, ctx: Context): void {
+  program
+    .command('scan')
+    .argument('<image>', 'registry reference or oci:PATH (an OCI archive or layout)')
+    .description(
+      'scan an image with Trivy and apply the gate in kubox.yaml (scan:): exit 0 passed, 1 failed, 3 no scanner',
+    )
+    .addOption(specOption())
+    .option('--severity <list>', `severities that fail the gate (${SEVERITIES.join(',')})`)
+    .option('--ignore-unfixed', 'only fixable vulnerabilities fail the gate')
+    .option('--no-ignore-unfixed', 'unfixed vulnerabilities fail the gate too')
+    .option('--ignore-file <path>', 'a .trivyignore of accepted IDs (default: ./.trivyignore)')
+    .addOption(
+      new Option('--format <format>', 'what to print or write (default: table)').choices([
+        'table',
+        'json',
+        'sarif',
+      ]),
+    )
+    .option('--output <file>', 'write the --format output here; the table still goes to stdout')
+    .option('--timeout <duration>', 'stop the scan after this long', '15m')
+    .addOption(
+      new Option('--scanner <kind>', 'trivy on PATH, or the Trivy image through docker')
+        .choices(['auto', 'trivy', 'docker'])
+        .default('auto'),
+    )
+    .option('--json', 'same as --format json (errors as JSON too)', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  kubox scan oci:out/py-kube-0.9.0.oci.tar\n' +
+        '  kubox scan ghcr.io/acme/py-kube:0.9.0 --severity CRITICAL --ignore-unfixed\n' +
+        '  kubox scan oci:out/img.tar --format sarif --output kubox-scan.sarif   # for code scanning',
+    )
+    .action(async (image: string, o: Opts) => {
+      ctx.json = o.json;
+      if (o.json && o.format && o.format !== 'json') {
+        throw new KuboxError('usage', `--json and --format ${o.format} disagree`, {
+          hint: 'give one of them',
+        });
+      }
+      const format: Format = o.json ? 'json' : ((o.format as Format | undefined) ?? 'table');
+      const severity = o.severity !== undefined ? parseSeverities(o.severity) : undefined;
+      const timeoutMs = o.timeout ? parseDuration(o.timeout) : DEFAULT_SCAN_TIMEOUT_MS;
+
+      const { spec, source } = loadSpec(o.file);
+      const fromFile = !source.startsWith('preset:');
+      const specIgnore =
+        spec.scan.ignoreFile && fromFile
+          ? resolve(dirname(source), spec.scan.ignoreFile)
+          : spec.scan.ignoreFile;
+      const policy = {
+        severity: severity ?? spec.scan.severity,
+        ignoreUnfixed: o.ignoreUnfixed ?? spec.scan.ignoreUnfixed,
+      };
+      const ignoreFile = o.ignoreFile ?? specIgnore;
+
+      const outcome = await scan(image, {
+        policy,
+        ...(ignoreFile ? { ignoreFile } : {}),
+        timeoutMs,
+        scanner: o.scanner,
+        log: (m) => ctx.out.info(`kubox: ${m}`),
+      });
+
+      const tableText = formatScanTable(outcome, { paint: (s, t) => paint(ctx.out, s, t) });
+      let text: string;
+      if (format === 'table') text = formatScanTable(outcome);
+      else if (format === 'json') text = json(scanJson(outcome));
+      else {
+        const rel = fromFile ? relative(process.cwd(), source) : 'Dockerfile';
+        const artifactUri = isAbsolute(rel) ? 'kubox.yaml' : rel.split('\\').join('/');
+        text = formatScanSarif(outcome, { artifactUri }).trimEnd();
+      }
+
+      if (o.output) {
+        await writeFileAtomic(o.output, `${text}\n`);
+        ctx.out.info(`kubox: wrote ${o.output}`);
+        ctx.out.print(tableText);
+      } else if (format === 'table') {
+        ctx.out.print(tableText);
+      } else {
+        ctx.out.print(text);
+        ctx.out.info(`kubox: ${gateLine(outcome.gate)}`);
+      }
+      if (!outcome.gate.passed) process.exitCode = ExitCode.failed;
+    });
+}

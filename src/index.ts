@@ -116,3 +116,5 @@ export {
   type Severity as ScanSeverity,
   type Scanner,
 } from './scan/index.js';
+export { buildScanPush, type GatedBuildOptions, type GatedBuildResult } from './gated-build.js';
+export { renderCi, renderWorkflow, renderDependabot, ciOutputs } from './ci/github.js';

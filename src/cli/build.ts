@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { build, type BuildOptions } from '../engines/buildx/build.js';
+import { buildScanPush } from '../gated-build.js';
+import { scanJson } from './scan.js';
+import { formatScanTable } from '../scan/table.js';
+import type { Plan } from '../plan/plan.js';
 import type { BuildOutput } from '../engines/buildx/argv.js';
-import { KuboxError } from '../errors.js';
+import { ExitCode, KuboxError } from '../errors.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { json, paint, table } from './output.js';
@@ -56,6 +60,7 @@ interface BuildFlags {
   buildArg?: string[];
   progress: 'auto' | 'plain' | 'tty' | 'quiet';
   json: boolean;
+  scan?: boolean;
 }
 
 export function registerBuild(program: Command, ctx: Context): void {
@@ -86,16 +91,21 @@ export function registerBuild(program: Command, ctx: Context): void {
         .choices(['auto', 'plain', 'tty', 'quiet'])
         .default('auto'),
     )
+    .option(
+      '--scan',
+      "build an OCI archive, scan it (the spec's scan: gate), push that archive only if it passes",
+    )
     .option('--json', 'print the result as JSON', false)
     .addHelpText(
       'after',
-      "\nExamples:\n  kubox build                                  # OCI archive in ./out (no registry needed)\n  kubox build --push                           # to image.repository with the spec's tags\n  kubox build --platform linux/amd64 --load    # one platform into the local image store\n  kubox build --build-arg KUBECTL_VERSION=1.35 --tag ghcr.io/acme/py-kube:k1.35 --push",
+      "\nExamples:\n  kubox build                                  # OCI archive in ./out (no registry needed)\n  kubox build --scan --push                    # push only what passed the vulnerability gate\n  kubox build --push                           # to image.repository with the spec's tags\n  kubox build --platform linux/amd64 --load    # one platform into the local image store\n  kubox build --build-arg KUBECTL_VERSION=1.35 --tag ghcr.io/acme/py-kube:k1.35 --push",
     )
     .action(async (o: BuildFlags) => {
       ctx.json = o.json;
       const { spec, source } = loadSpec(o.file);
       const plan = makePlan(spec, source);
-      const output = parseOutput(o);
+      // With --scan, --push may join --output: the archive is kept where asked, then pushed.
+      const output = parseOutput(o.scan ? { ...o, push: false } : o);
       const opts: BuildOptions = {
         ...(o.platform
           ? {
@@ -113,6 +123,10 @@ export function registerBuild(program: Command, ctx: Context): void {
         progress: o.progress,
         log: (m) => ctx.out.info(`kubox: ${m}`),
       };
+      if (o.scan) {
+        await gatedBuild(ctx, plan, source, opts, o);
+        return;
+      }
       const result = await build(plan, opts);
       if (o.json) {
         ctx.out.print(json(result));
@@ -136,4 +150,45 @@ export function registerBuild(program: Command, ctx: Context): void {
           ),
         );
     });
+}
+
+/** `--scan`: the build, the scan table, then what was (or was not) pushed and why. */
+async function gatedBuild(
+  ctx: Context,
+  plan: Plan,
+  source: string,
+  opts: BuildOptions,
+  o: BuildFlags,
+): Promise<void> {
+  // Without --output, a spec with a repository pushes by default, as plain `kubox build` does.
+  const push = Boolean(o.push) || (!o.output && !o.load && Boolean(plan.spec.image.repository));
+  const { output, ...rest } = opts;
+  const result = await buildScanPush(plan, source, {
+    ...rest,
+    ...(output && output.type !== 'push' ? { output } : {}),
+    push,
+  });
+  if (o.json)
+    ctx.out.print(
+      json({
+        archive: result.archive,
+        build: result.build,
+        scan: scanJson(result.scan),
+        pushed: result.pushed,
+      }),
+    );
+  else {
+    ctx.out.print(`built ${result.archive} (${result.build.digest})`);
+    ctx.out.print(formatScanTable(result.scan, { paint: (s, t) => paint(ctx.out, s, t) }));
+    if (result.pushed)
+      ctx.out.print(
+        `${paint(ctx.out, 'green', 'pushed')} the scanned archive ${result.pushed.digest} to ${result.pushed.refs.join(', ')}`,
+      );
+  }
+  if (!result.scan.gate.passed) {
+    process.exitCode = ExitCode.failed;
+    ctx.out.info(
+      `kubox: the gate failed (${result.scan.gate.reason}); ${push ? 'nothing was pushed' : 'the archive stays local'}`,
+    );
+  }
 }

@@ -1,10 +1,10 @@
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode, KuboxError } from '../errors.js';
 import { writeFileAtomic } from '../fs.js';
 import { SEVERITIES, type Severity } from '../scan/report.js';
 import { formatScanSarif } from '../scan/sarif.js';
-import { scan, type ScanOutcome } from '../scan/scan.js';
+import { scan, specScanOptions, type ScanOutcome } from '../scan/scan.js';
 import { formatScanTable, gateLine } from '../scan/table.js';
 import { DEFAULT_SCAN_TIMEOUT_MS, type ScannerPreference } from '../scan/trivy.js';
 import { loadSpec } from '../spec/load.js';
@@ -136,15 +136,12 @@ export function registerScan(program: Command, ctx: Context): void {
 
       const { spec, source } = loadSpec(o.file);
       const fromFile = !source.startsWith('preset:');
-      const specIgnore =
-        spec.scan.ignoreFile && fromFile
-          ? resolve(dirname(source), spec.scan.ignoreFile)
-          : spec.scan.ignoreFile;
+      const fromSpec = specScanOptions(spec, source);
       const policy = {
         severity: severity ?? spec.scan.severity,
         ignoreUnfixed: o.ignoreUnfixed ?? spec.scan.ignoreUnfixed,
       };
-      const ignoreFile = o.ignoreFile ?? specIgnore;
+      const ignoreFile = o.ignoreFile ?? fromSpec.ignoreFile;
 
       const outcome = await scan(image, {
         policy,

@@ -15,7 +15,8 @@
  *   usage           (exit 2)  bad target (no such oci: path), missing ignore file
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import type { Spec } from '../spec/schema.js';
 import { KuboxError } from '../errors.js';
 import {
   countFindings,
@@ -74,6 +75,20 @@ export interface ScanOutcome extends ScanEvaluation {
   /** What was scanned, as given. */
   target: string;
   scanner: { kind: ScannerKind; version?: string };
+}
+
+/**
+ * The spec's `scan:` gate, with its ignore file resolved beside the spec
+ * (a preset has no directory: its path is taken as given).
+ */
+export function specScanOptions(
+  spec: Spec,
+  source: string,
+): Pick<ScanOptions, 'policy' | 'ignoreFile'> {
+  const { severity, ignoreUnfixed, ignoreFile } = spec.scan;
+  const resolved =
+    ignoreFile && !source.startsWith('preset:') ? resolve(dirname(source), ignoreFile) : ignoreFile;
+  return { policy: { severity, ignoreUnfixed }, ...(resolved ? { ignoreFile: resolved } : {}) };
 }
 
 export function resolvePolicy(policy: ScanOptions['policy'] = {}): ScanPolicy {

@@ -46,12 +46,13 @@ export interface BuildResult {
 }
 
 /** Where a build goes when the command line does not say. */
+export function defaultArchivePath(plan: Plan, cwd: string): string {
+  return resolve(cwd, 'out', `${plan.spec.name}-${plan.spec.version}.oci.tar`);
+}
+
 export function defaultOutput(plan: Plan, cwd: string): BuildOutput {
   if (plan.spec.image.repository) return { type: 'push' };
-  return {
-    type: 'oci',
-    path: resolve(cwd, 'out', `${plan.spec.name}-${plan.spec.version}.oci.tar`),
-  };
+  return { type: 'oci', path: defaultArchivePath(plan, cwd) };
 }
 
 function checkOptions(plan: Plan, opts: BuildOptions): void {

@@ -1,0 +1,74 @@
+/**
+ * `kubox build --scan`: build to a local OCI archive, scan exactly that
+ * archive, and push it with the registry client only if the gate passed.
+ * The scanned bits are the pushed bits: nothing is rebuilt or re-pulled
+ * between the scan and the push.
+ */
+import {
+  build,
+  defaultArchivePath,
+  type BuildOptions,
+  type BuildResult,
+} from './engines/buildx/build.js';
+import { KuboxError } from './errors.js';
+import type { Plan } from './plan/plan.js';
+import { push, type PushResult } from './registry/push.js';
+import { scan, specScanOptions, type ScanOptions, type ScanOutcome } from './scan/scan.js';
+
+export interface GatedBuildOptions extends BuildOptions {
+  /** Push the scanned archive when the gate passes (to --tag refs, else the spec's tags). */
+  push: boolean;
+  /** Scanner settings; the gate itself comes from the spec's `scan:` unless given here. */
+  scan?: Omit<ScanOptions, 'cwd' | 'log'>;
+}
+
+export interface GatedBuildResult {
+  archive: string;
+  build: BuildResult;
+  scan: ScanOutcome;
+  /** Present only when the gate passed and a push was asked for. */
+  pushed?: PushResult;
+}
+
+export async function buildScanPush(
+  plan: Plan,
+  source: string,
+  opts: GatedBuildOptions,
+): Promise<GatedBuildResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.output && opts.output.type !== 'oci') {
+    throw new KuboxError(
+      'usage',
+      '--scan builds an OCI archive to scan: it cannot be combined with --load',
+      {
+        hint: 'use --scan alone, with --push, or with --output oci:PATH',
+      },
+    );
+  }
+  const tags = opts.tags ?? plan.tags;
+  if (opts.push && !opts.tags && !plan.spec.image.repository) {
+    throw new KuboxError(
+      'usage',
+      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
+    );
+  }
+  const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
+  const built = await build(plan, { ...opts, output: { type: 'oci', path: archive } });
+  const outcome = await scan(`oci:${archive}`, {
+    ...specScanOptions(plan.spec, source),
+    ...opts.scan,
+    cwd,
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const result: GatedBuildResult = { archive, build: built, scan: outcome };
+  if (opts.push && outcome.gate.passed) {
+    result.pushed = await push(`oci:${archive}`, tags, { ...(opts.log ? { log: opts.log } : {}) });
+    if (result.pushed.digest !== built.digest) {
+      throw new KuboxError(
+        'registry',
+        `pushed ${result.pushed.digest}, but the build made ${built.digest}`,
+      );
+    }
+  }
+  return result;
+}

@@ -13,7 +13,13 @@ import {
 import { KuboxError } from './errors.js';
 import type { Plan } from './plan/plan.js';
 import { push, type PushResult } from './registry/push.js';
-import { scan, specScanOptions, type ScanOptions, type ScanOutcome } from './scan/scan.js';
+import {
+  scan,
+  scanPreflight,
+  specScanOptions,
+  type ScanOptions,
+  type ScanOutcome,
+} from './scan/scan.js';
 
 export interface GatedBuildOptions extends BuildOptions {
   /** Push the scanned archive when the gate passes (to --tag refs, else the spec's tags). */
@@ -52,23 +58,20 @@ export async function buildScanPush(
       '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
     );
   }
-  const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
-  const built = await build(plan, { ...opts, output: { type: 'oci', path: archive } });
-  const outcome = await scan(`oci:${archive}`, {
+  const scanOptions: ScanOptions = {
     ...specScanOptions(plan.spec, source),
     ...opts.scan,
     cwd,
     ...(opts.log ? { log: opts.log } : {}),
-  });
+  };
+  // No scanner means no gate: say so before a build that would be thrown away.
+  await scanPreflight(scanOptions);
+  const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
+  const built = await build(plan, { ...opts, output: { type: 'oci', path: archive } });
+  const outcome = await scan(`oci:${archive}`, scanOptions);
   const result: GatedBuildResult = { archive, build: built, scan: outcome };
   if (opts.push && outcome.gate.passed) {
     result.pushed = await push(`oci:${archive}`, tags, { ...(opts.log ? { log: opts.log } : {}) });
-    if (result.pushed.digest !== built.digest) {
-      throw new KuboxError(
-        'registry',
-        `pushed ${result.pushed.digest}, but the build made ${built.digest}`,
-      );
-    }
   }
   return result;
 }

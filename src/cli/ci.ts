@@ -7,15 +7,8 @@ import { writeFileAtomic } from '../fs.js';
 import { parseReference } from '../oci/reference.js';
 import { makePlan } from '../plan/plan.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
+import { kuboxVersion } from '../version.js';
 import type { Context } from './main.js';
-
-function kuboxVersion(): string {
-  return (
-    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    }
-  ).version;
-}
 
 export function registerCi(program: Command, ctx: Context): void {
   const ci = program.command('ci').description('CI pipelines generated from kubox.yaml');
@@ -35,10 +28,6 @@ export function registerCi(program: Command, ctx: Context): void {
     )
     .action(async (o: { file: string; out: string; check: boolean }) => {
       const { spec, source } = loadSpec(o.file);
-      if (source.startsWith('preset:'))
-        throw new KuboxError('usage', `${o.file} not found`, {
-          hint: 'the workflow builds from a kubox.yaml in the repository: run `kubox init` first',
-        });
       const plan = makePlan(spec, source);
       if (!spec.image.repository) {
         throw new KuboxError('usage', `${o.file} has no image.repository`, {

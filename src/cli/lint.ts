@@ -15,6 +15,7 @@ import { RULES } from '../lint/rules/index.js';
 import type { Finding } from '../lint/types.js';
 import { makePlan } from '../plan/plan.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
+import { kuboxVersion } from '../version.js';
 import { specOption, type Context } from './main.js';
 import { table } from './output.js';
 
@@ -157,17 +158,10 @@ function format(
       return formatSarif({
         findings,
         rules: activeRules(config),
-        version: packageVersion(),
+        version: kuboxVersion(),
         texts: new Map(files.map((f) => [f.file, f.text])),
       });
     default:
       return formatText(findings, ctx.out.color);
   }
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }

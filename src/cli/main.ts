@@ -3,9 +3,9 @@
  * expected failure is a KuboxError, printed as a message with its fix and
  * turned into its exit code here, in one place.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, formatError, KuboxError } from '../errors.js';
+import { kuboxVersion } from '../version.js';
 import { makeOut, type Out } from './output.js';
 import { registerBuild } from './build.js';
 import { registerCi } from './ci.js';
@@ -26,19 +26,12 @@ export interface Context {
 export const specOption = () =>
   new Option('-f, --file <path>', 'spec file (default: ./kubox.yaml, else the py-kube preset)');
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export function program(ctx: Context): Command {
   const cmd = new Command('kubox')
     .description(
       'Build Kubernetes debug container images the right way, from one spec (kubox.yaml).',
     )
-    .version(packageVersion())
+    .version(kuboxVersion())
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   cmd.configureOutput({

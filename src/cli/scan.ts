@@ -124,7 +124,7 @@ export function registerScan(program: Command, ctx: Context): void {
         '  kubox scan oci:out/img.tar --format sarif --output kubox-scan.sarif   # for code scanning',
     )
     .action(async (image: string, o: Opts) => {
-      ctx.json = o.json;
+      ctx.json = o.json || o.format === 'json';
       if (o.json && o.format && o.format !== 'json') {
         throw new KuboxError('usage', `--json and --format ${o.format} disagree`, {
           hint: 'give one of them',

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import { KuboxError } from '../errors.js';
+import { layoutRoot, parseIndexJson } from './layout.js';
 import { formatPlatform } from './platform.js';
 import {
   isAttestation,
@@ -106,8 +107,10 @@ export async function readArchive(path: string): Promise<ImageSummary> {
       throw new KuboxError('io', `${path}: blob ${d.digest} has digest ${actual}`);
     return JSON.parse(blob.toString('utf8'));
   };
-  const index = JSON.parse(indexJson.toString('utf8')) as Index;
-  const root = index.manifests[0];
-  if (!root) throw new KuboxError('io', `${path}: index.json lists no image`);
-  return resolveImage(root, fetchJson);
+  const root = layoutRoot(parseIndexJson(indexJson.toString('utf8'), path));
+  return resolveImage(root.descriptor, async (d) =>
+    root.bytes && d.digest === root.descriptor.digest
+      ? JSON.parse(root.bytes.toString('utf8'))
+      : fetchJson(d),
+  );
 }

@@ -75,8 +75,33 @@ export async function openLayout(path: string): Promise<Layout> {
     await close();
     throw new KuboxError('io', `${path} is not an OCI image layout (no index.json)`);
   }
-  const index = JSON.parse(await readFile(indexFile, 'utf8')) as Index;
+  let index: Index;
+  try {
+    index = parseIndexJson(await readFile(indexFile, 'utf8'), path);
+  } catch (e) {
+    await close();
+    throw e;
+  }
   return { dir, index, close };
+}
+
+/** index.json, checked: a KuboxError (never a crash) for anything that is not a usable index. */
+export function parseIndexJson(text: string, path: string): Index {
+  let index: Partial<Index>;
+  try {
+    index = JSON.parse(text) as Partial<Index>;
+  } catch (e) {
+    throw new KuboxError('io', `${path}: index.json is not JSON (${(e as Error).message})`);
+  }
+  if (
+    !Array.isArray(index.manifests) ||
+    !index.manifests.every((m) => typeof m?.digest === 'string')
+  ) {
+    throw new KuboxError('io', `${path}: index.json has no valid manifests list`, {
+      hint: 'the layout is damaged; build or pull it again',
+    });
+  }
+  return index as Index;
 }
 
 /** Reads a small blob (manifest, config) and checks its digest. */
@@ -106,6 +131,9 @@ export async function blobSize(layout: Layout, digest: string): Promise<number> 
  * lists several manifests, index.json itself taken as the image index.
  */
 export function layoutRoot(index: Index): { descriptor: Descriptor; bytes?: Buffer } {
+  if (index.manifests.length === 0) {
+    throw new KuboxError('io', 'the OCI layout holds no image (index.json lists no manifest)');
+  }
   if (index.manifests.length === 1) return { descriptor: index.manifests[0]! };
   const bytes = Buffer.from(
     JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index.manifests }),
@@ -183,6 +211,8 @@ export async function packLayout(dir: string, tarPath: string): Promise<void> {
   } catch (e) {
     p.destroy();
     await rm(tmp, { force: true });
-    throw e;
+    throw e instanceof KuboxError
+      ? e
+      : new KuboxError('io', `cannot write ${tarPath}: ${(e as Error).message}`, { cause: e });
   }
 }

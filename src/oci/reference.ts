@@ -13,7 +13,8 @@ export interface ImageReference {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
+/** A tag as the distribution spec allows it. */
+export const TAG = /^[\w][\w.-]{0,127}$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN =
   /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$|^\[[0-9a-fA-F:]+\](?::[0-9]+)?$/;

@@ -5,7 +5,7 @@
  */
 import { APT_TOOLS, BINARY_TOOLS, PIP_TOOLS } from '../catalog/tools.js';
 import { KuboxError } from '../errors.js';
-import { qualifiedName, parseReference } from '../oci/reference.js';
+import { qualifiedName, parseReference, TAG } from '../oci/reference.js';
 import type { Check, Spec } from '../spec/schema.js';
 import { expandTemplate, TemplateError } from './template.js';
 
@@ -35,7 +35,6 @@ export interface Plan {
 }
 
 export const OCI = 'org.opencontainers.image';
-const TAG = /^[\w][\w.-]{0,127}$/;
 
 function entryName(e: string | { name: string; check?: Check }): { name: string; check?: Check } {
   const raw = typeof e === 'string' ? e : e.name;

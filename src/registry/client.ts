@@ -28,12 +28,16 @@ export function apiHost(registry: string): string {
 }
 
 /** Loopback registries speak plain HTTP, as docker allows; KUBOX_INSECURE_REGISTRIES adds others. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, '');
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+
 export function schemeFor(
   registry: string,
   env: NodeJS.ProcessEnv = process.env,
 ): 'http' | 'https' {
-  const host = registry.replace(/:\d+$/, '');
-  if (host === 'localhost' || host.startsWith('127.') || host === '[::1]') return 'http';
+  if (isLoopbackRegistry(registry)) return 'http';
   const insecure = (env.KUBOX_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim());
   return insecure.includes(registry) ? 'http' : 'https';
 }
@@ -87,11 +91,13 @@ export class RegistryClient {
 
   private async request(req: Req): Promise<Response> {
     const url = req.url.startsWith('http') ? req.url : `${this.base}${req.url}`;
+    // Credentials go only to the registry itself, never to another host an upload Location names.
+    const sameOrigin = new URL(url).origin === new URL(this.base).origin;
     const send = (authorization: string | undefined) =>
       this.transport.send({
         method: req.method,
         url,
-        headers: { ...req.headers, ...(authorization ? { authorization } : {}) },
+        headers: { ...req.headers, ...(authorization && sameOrigin ? { authorization } : {}) },
         ...(req.body ? { body: req.body } : {}),
         ...(req.retry === false ? { retry: false } : {}),
       });
@@ -251,6 +257,13 @@ export class RegistryClient {
       },
     });
     return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).pipe(verify);
+  }
+
+  /** A small JSON blob (an image config), digest-checked. */
+  async getJson<T>(repo: string, digest: string): Promise<T> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.getBlob(repo, digest)) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
   }
 
   /**

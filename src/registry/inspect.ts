@@ -1,7 +1,7 @@
 /** `kubox inspect`: what an image is made of, from a registry or an OCI layout. */
 import { statSync } from 'node:fs';
 import { readArchive, resolveImage, type ImageSummary } from '../oci/archive.js';
-import { openLayout, readBlob } from '../oci/layout.js';
+import { layoutRoot, openLayout, readBlob } from '../oci/layout.js';
 import type { ClientOptions } from './client.js';
 import { inspectRemote } from './remote.js';
 
@@ -55,15 +55,14 @@ async function inspectLocal(path: string): Promise<ImageSummary> {
   if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) return readArchive(path);
   const layout = await openLayout(path);
   try {
-    const root = layout.index.manifests.length === 1 ? layout.index.manifests[0]! : undefined;
-    if (!root)
-      return resolveImage(
-        { mediaType: 'application/vnd.oci.image.index.v1+json', digest: '', size: 0 },
-        async (d) =>
-          d.digest ? JSON.parse((await readBlob(layout, d.digest)).toString('utf8')) : layout.index,
-      );
-    return resolveImage(root, async (d) =>
-      JSON.parse((await readBlob(layout, d.digest)).toString('utf8')),
+    const root = layoutRoot(layout.index);
+    return resolveImage(root.descriptor, async (d) =>
+      JSON.parse(
+        (root.bytes && d.digest === root.descriptor.digest
+          ? root.bytes
+          : await readBlob(layout, d.digest)
+        ).toString('utf8'),
+      ),
     );
   } finally {
     await layout.close();

@@ -37,9 +37,7 @@ async function platformsOf(
       .filter((d) => !isAttestation(d) && d.platform)
       .map((d) => formatPlatform(d.platform!));
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of await c.getBlob(repo, doc.config!.digest)) chunks.push(chunk as Buffer);
-  const config = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ImageConfig;
+  const config = await c.getJson<ImageConfig>(repo, doc.config!.digest);
   return [
     formatPlatform({
       os: 'linux',

@@ -5,6 +5,7 @@
  * only then the tags: a tag never points at an incomplete image.
  */
 import { KuboxError } from '../errors.js';
+import { pool } from '../pool.js';
 import { manifestsFrom, type ManifestNode } from '../oci/graph.js';
 import {
   blobSize,
@@ -29,19 +30,6 @@ export interface PushResult {
   digest: string;
   refs: string[];
   blobs: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
-}
-
-async function pool<T>(
-  items: readonly T[],
-  size: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }
 
 function parseTargets(refs: readonly string[]): ImageReference[] {
@@ -146,8 +134,10 @@ async function pushNodes(
       stats.skipped++;
       return;
     }
+    // Mount only from a repository that has the blob: each refused mount would open an upload session.
     let location: string | undefined;
     for (const from of opts.mountFrom ?? []) {
+      if (!(await c.blobExists(from, b.digest).catch(() => false))) continue;
       const mounted = await c.mountBlob(repo, b.digest, from);
       if (mounted === true) {
         stats.mounted++;
@@ -155,6 +145,7 @@ async function pushNodes(
         return;
       }
       location = mounted;
+      break;
     }
     const size = await blobSize(layout, b.digest);
     if (size !== b.size)

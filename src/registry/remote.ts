@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KuboxError } from '../errors.js';
+import { pool } from '../pool.js';
 import { resolveImage, type ImageSummary } from '../oci/archive.js';
 import { manifestsBottomUp } from '../oci/graph.js';
 import { createLayout, packLayout, writeBlob, writeIndex } from '../oci/layout.js';
@@ -32,10 +33,7 @@ export async function inspectRemote(
     if (d.digest === root.descriptor.digest) return JSON.parse(root.bytes.toString('utf8'));
     if (/manifest|index/.test(d.mediaType))
       return JSON.parse((await c.getManifest(ref.repository, d.digest)).bytes.toString('utf8'));
-    const chunks: Buffer[] = [];
-    for await (const chunk of await c.getBlob(ref.repository, d.digest))
-      chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return c.getJson(ref.repository, d.digest);
   });
 }
 
@@ -71,14 +69,8 @@ export async function pull(
         : (await c.getManifest(ref.repository, d.digest)).bytes,
     );
     const blobs = [...new Map(nodes.flatMap((n) => n.blobs).map((b) => [b.digest, b])).values()];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(opts.concurrency ?? 4, blobs.length) }, async () => {
-        while (next < blobs.length) {
-          const b = blobs[next++]!;
-          await writeBlob(dir, b.digest, await c.getBlob(ref.repository, b.digest));
-        }
-      }),
+    await pool(blobs, opts.concurrency ?? 4, async (b) =>
+      writeBlob(dir, b.digest, await c.getBlob(ref.repository, b.digest)),
     );
     for (const n of nodes) await writeBlob(dir, n.descriptor.digest, n.bytes);
     const name = ref.tag ? { annotations: { 'org.opencontainers.image.ref.name': ref.tag } } : {};

@@ -21,7 +21,6 @@
  *   one build to the next until the package is fixed.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   decideGate,
   findingKey,
@@ -30,6 +29,7 @@ import {
   type ScanFinding,
   type ScanPolicy,
 } from './policy.js';
+import { kuboxVersion } from '../version.js';
 import type { Severity } from './report.js';
 
 export type SarifLevel = 'error' | 'warning' | 'note';
@@ -69,15 +69,6 @@ export interface SarifOptions {
   /** The repository file results point at (default `kubox.yaml`). */
   artifactUri?: string;
   include?: 'all' | 'failing';
-}
-
-function kuboxVersion(): string {
-  try {
-    const url = new URL('../../package.json', import.meta.url);
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
 }
 
 function toUri(file: string): string {

@@ -111,10 +111,8 @@ export function evaluate(report: TrivyReport, policy: ScanOptions['policy'] = {}
   };
 }
 
-/** Scans `target` (a registry reference or `oci:PATH`) with Trivy and applies the gate. */
-export async function scan(target: string, options: ScanOptions = {}): Promise<ScanOutcome> {
-  const cwd = options.cwd ?? process.cwd();
-  const parsed = parseTarget(target, cwd);
+/** The ignore file a scan uses: the one given (which must exist), else ./.trivyignore if present. */
+function ignoreFileFor(options: ScanOptions, cwd: string): string | undefined {
   const given = options.ignoreFile ?? options.policy?.ignoreFile;
   const fallback = resolve(cwd, '.trivyignore');
   const ignoreFile = given ? resolve(cwd, given) : existsSync(fallback) ? fallback : undefined;
@@ -123,6 +121,23 @@ export async function scan(target: string, options: ScanOptions = {}): Promise<S
       hint: 'give a .trivyignore with one accepted vulnerability ID a line',
     });
   }
+  return ignoreFile;
+}
+
+/**
+ * Fails now, before anything expensive, when a scan with these options could
+ * not run: no scanner, or an ignore file that is not there.
+ */
+export async function scanPreflight(options: ScanOptions = {}): Promise<void> {
+  ignoreFileFor(options, options.cwd ?? process.cwd());
+  await findScanner(options.scanner ?? 'auto', options.env);
+}
+
+/** Scans `target` (a registry reference or `oci:PATH`) with Trivy and applies the gate. */
+export async function scan(target: string, options: ScanOptions = {}): Promise<ScanOutcome> {
+  const cwd = options.cwd ?? process.cwd();
+  const parsed = parseTarget(target, cwd);
+  const ignoreFile = ignoreFileFor(options, cwd);
   const scanner = await findScanner(options.scanner ?? 'auto', options.env);
   options.log?.(
     `scanning ${target} with ${scanner.kind === 'docker' ? `docker run ${scanner.image}` : `trivy${scanner.version ? ` ${scanner.version}` : ''}`}`,

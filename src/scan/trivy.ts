@@ -19,6 +19,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { KuboxError } from '../errors.js';
+import { isLoopbackRegistry } from '../registry/client.js';
 import { run, type RunResult } from '../exec.js';
 import { parseReference, ReferenceError } from '../oci/reference.js';
 
@@ -136,8 +137,7 @@ export const FILTERING_ENV = [
 const IN_CONTAINER = '/kubox';
 
 function isLoopback(ref: string): boolean {
-  const host = parseReference(ref).registry.replace(/:\d+$/, '');
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+  return isLoopbackRegistry(parseReference(ref).registry);
 }
 
 /**

@@ -25,6 +25,8 @@ export const AUTOMATIC_ARGS = [
 
 const SHA256_HEX = /^[a-f0-9]{64}$/;
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Build-arg values reach shell strings and apt source lines: no spaces, quotes or newlines. */
+export const ARG_VALUE = /^[A-Za-z0-9._:/+-]*$/;
 const DEB_NAME = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
 const PIP_REQUIREMENT =
   /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?(?:(?:===|==|~=|!=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+(?:,(?:===|==|~=|!=|<=|>=|<|>)[A-Za-z0-9.*+!_-]+)*)?$/;
@@ -41,7 +43,20 @@ const urlTemplate = (what: string) =>
     .regex(URL_TEMPLATE, {
       message: `${what} must be an http(s) URL; \${NAME} may refer to a build arg, other shell characters (quotes, spaces, $, backticks) are not allowed`,
     })
-    .refine((u) => !u.includes("'"), { message: `${what} must not contain a single quote` });
+    .refine((u) => !u.includes("'"), { message: `${what} must not contain a single quote` })
+    // Whatever is in a URL ends up in the Dockerfile, the image history and apt's sources.
+    .refine((u) => !/^https?:\/\/[^/?#]*@/.test(u), {
+      message: `${what} must not carry credentials (user:password@): they would be baked into the image; give the mirror access another way (a netrc secret mount, an unauthenticated proxy)`,
+    });
+
+const validRegExp = (s: string) => {
+  try {
+    new RegExp(s, 'm');
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const CheckSchema = z
   .strictObject({
@@ -52,6 +67,7 @@ export const CheckSchema = z
     exitCode: z.int().min(0).max(255).optional().describe('Expected exit code (default 0).'),
     expect: z
       .string()
+      .refine(validRegExp, { message: 'is not a valid regular expression' })
       .optional()
       .describe('A regular expression that stdout or stderr must match.'),
   })
@@ -223,7 +239,7 @@ export const SpecSchema = z
       .default(['linux/amd64', 'linux/arm64']),
     base: z.string().describe('Base image pinned by digest: name:tag@sha256:<64 hex>.'),
     args: z
-      .record(z.string().regex(ARG_NAME), z.string().regex(/^[A-Za-z0-9._:/+-]*$/))
+      .record(z.string().regex(ARG_NAME), z.string().regex(ARG_VALUE))
       .default({})
       .describe('Build args with their default values, e.g. KUBECTL_VERSION.'),
     apt: z

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
 import { run } from '../exec.js';
+import { pool } from '../pool.js';
 import { inspectRemote } from '../registry/remote.js';
 import { checkDocker, docker } from '../engines/buildx/docker.js';
 import { readArchive } from '../oci/archive.js';
@@ -48,13 +49,19 @@ interface Target {
   runRef: string;
 }
 
-async function loadArchive(path: string): Promise<{ targets: Target[]; digest: string }> {
+interface Resolved {
+  targets: Target[];
+  digest?: string;
+}
+
+async function loadArchive(path: string): Promise<Resolved> {
   const summary = await readArchive(path);
   const res = await docker(['load', '--input', path]);
   if (res.exitCode !== 0)
     throw new KuboxError('io', `docker load ${path} failed: ${res.stderr.trim()}`);
   const loaded = /Loaded image(?: ID)?: (\S+)/.exec(res.stdout)?.[1];
   if (!loaded) throw new KuboxError('io', `docker load ${path} did not name the image it loaded`);
+  // The image stays in the store, as after `docker load`: it may be the user's to run next.
   return {
     digest: summary.digest,
     targets: summary.images.map((i) => ({
@@ -65,7 +72,7 @@ async function loadArchive(path: string): Promise<{ targets: Target[]; digest: s
   };
 }
 
-async function resolveTargets(image: string): Promise<{ targets: Target[]; digest?: string }> {
+async function resolveTargets(image: string): Promise<Resolved> {
   if (image.startsWith('oci:')) return loadArchive(image.slice(4));
   let remoteError: unknown;
   try {
@@ -86,6 +93,8 @@ async function resolveTargets(image: string): Promise<{ targets: Target[]; diges
   }
   const local = await docker(['image', 'inspect', '--format', '{{json .}}', image]);
   if (local.exitCode !== 0) {
+    // Not local either: the registry's own answer (a 401 with its fix, say) is the one that helps.
+    if (remoteError instanceof KuboxError && remoteError.kind !== 'not-found') throw remoteError;
     throw new KuboxError('io', `image ${image} was found neither in its registry nor locally`, {
       hint: 'check the reference; for a private registry, `docker login` first; for an archive use oci:PATH',
       cause: remoteError,
@@ -126,18 +135,6 @@ export function emulationGap(
     return `QEMU for ${platform} is registered but disabled (${entry}); enable it with update-binfmts --enable`;
   }
   return undefined;
-}
-
-async function pool<T>(
-  items: readonly T[],
-  size: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }
 
 async function runExecChecks(

@@ -15,6 +15,7 @@ import { readArchive, type ImageSummary } from '../../oci/archive.js';
 import { isKnownPlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
 import type { Plan } from '../../plan/plan.js';
+import { ARG_VALUE } from '../../spec/schema.js';
 import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
@@ -73,7 +74,13 @@ function checkOptions(plan: Plan, opts: BuildOptions): void {
       );
     }
   }
-  for (const k of Object.keys(opts.buildArgs ?? {})) {
+  for (const [k, v] of Object.entries(opts.buildArgs ?? {})) {
+    if (!ARG_VALUE.test(v)) {
+      throw new KuboxError(
+        'usage',
+        `--build-arg ${k}=${JSON.stringify(v)}: the value may only hold letters, digits and . _ : / + -`,
+      );
+    }
     if (!Object.hasOwn(plan.spec.args, k)) {
       throw new KuboxError('usage', `--build-arg ${k} is not declared in kubox.yaml`, {
         hint: `declare it under args: (${Object.keys(plan.spec.args).join(', ') || 'none declared'})`,

@@ -1,0 +1,27 @@
+/**
+ * Runs `fn` over `items` with at most `size` at a time. On the first failure
+ * no new item starts, the ones running are awaited, and that failure is
+ * thrown: nothing keeps working on resources the caller is about to clean up.
+ */
+export async function pool<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        if (!failed) failure = e;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
+  if (failed) throw failure;
+}

@@ -1,0 +1,121 @@
+/** Cases from the code review: each failed (or crashed with exit 70) before its fix. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { pool } from '../../src/pool.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { parseSpec } from '../../src/spec/load.js';
+import { kubox } from '../support/cli.js';
+import { startServer } from './registry/http-server.js';
+
+const base = `name: t\nversion: '1'\nbase: debian:12@sha256:${'c'.repeat(64)}\nuser: {name: u, uid: 1000, gid: 1000}\n`;
+const problems = (text: string) => {
+  try {
+    parseSpec(text, 'k.yaml');
+    return [];
+  } catch (e) {
+    return (e as { problems: { message: string; location?: { path?: string } }[] }).problems;
+  }
+};
+
+describe('spec validation closes two holes', () => {
+  it('refuses credentials in a URL: they would be baked into the image', () => {
+    const p = problems(
+      `${base}pip:\n  indexUrl: https://bob:s3cret@pypi.internal/simple/\n  packages: [httpie]\n`,
+    );
+    expect(p[0]?.location?.path).toBe('pip.indexUrl');
+    expect(p[0]?.message).toContain('must not carry credentials');
+  });
+
+  it('refuses an `expect` that is not a regular expression', () => {
+    const p = problems(`${base}verify:\n  - {name: x, run: [test], expect: '([a-z'}\n`);
+    expect(p[0]).toMatchObject({
+      message: 'is not a valid regular expression',
+      location: { path: 'verify[0].expect' },
+    });
+  });
+});
+
+describe('bad files and flags are KuboxErrors, not crashes', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'kubox-review-'));
+
+  it('render into a path under a file: exit 1, cannot write', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'afile'), 'x');
+    const res = await kubox(['render', '--out', 'afile/sub'], { cwd: d });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('error: cannot write afile/sub/Dockerfile: ENOTDIR');
+  });
+
+  it('inspect of an archive whose index.json is not JSON: exit 1 naming the file', async () => {
+    const d = dir();
+    const p = pack();
+    p.entry({ name: 'index.json' }, '{not json');
+    p.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of p) chunks.push(c as Buffer);
+    writeFileSync(join(d, 'bad.tar'), Buffer.concat(chunks));
+    const res = await kubox(['inspect', 'oci:bad.tar'], { cwd: d });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('bad.tar: index.json is not JSON');
+  });
+
+  it('a --build-arg value with shell or newline characters: exit 2', async () => {
+    const res = await kubox(
+      ['build', '--build-arg', 'KUBECTL_VERSION=1.36\ndeb http://evil/ /', '--output', 'oci:x.tar'],
+      { cwd: dir() },
+    );
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toContain('--build-arg KUBECTL_VERSION=');
+  });
+});
+
+describe('registry credentials stay with the registry', () => {
+  it('does not send Authorization to an upload Location on another host', async () => {
+    const other = await startServer((_rec, res) => void res.writeHead(201).end());
+    const registry = await startServer((rec, res) => {
+      if (!rec.headers.authorization) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"' }).end();
+        return;
+      }
+      res.writeHead(202, { location: `${other.base}/upload/1` }).end();
+    });
+    try {
+      const c = await RegistryClient.connect(registry.host, {
+        credential: { kind: 'basic', username: 'u', password: 'SECRET-pw' },
+      });
+      await c.uploadBlob(
+        'r',
+        { digest: `sha256:${'a'.repeat(64)}`, size: 1 },
+        () => Readable.from([Buffer.from('a')]),
+        { attempts: 1 },
+      );
+      expect(other.requests).toHaveLength(1);
+      expect(other.requests[0]!.headers.authorization).toBeUndefined();
+    } finally {
+      await other.close();
+      await registry.close();
+    }
+  });
+});
+
+describe('pool', () => {
+  it('starts nothing after a failure, waits for what runs, and throws the first error', async () => {
+    const started: number[] = [];
+    let running = 0;
+    const items = [1, 2, 3, 4, 5, 6, 7, 8];
+    const result = pool(items, 2, async (i) => {
+      started.push(i);
+      running++;
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      if (i === 2) throw new Error('boom 2');
+    });
+    await expect(result).rejects.toThrow('boom 2');
+    expect(running).toBe(0);
+    expect(started.length).toBeLessThan(items.length);
+  });
+});

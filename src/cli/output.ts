@@ -1,4 +1,5 @@
 /** Printing for the CLI: colors only on a TTY (and never with NO_COLOR), tables, JSON. */
+export { table } from '../text.js';
 
 export interface Out {
   color: boolean;
@@ -23,24 +24,6 @@ export function makeOut(
 const CODES = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
 export function paint(out: Out, style: keyof typeof CODES, text: string): string {
   return out.color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text;
-}
-
-/** A plain left-aligned table; widths come from the cells, not from the terminal. */
-export function table(rows: readonly (readonly string[])[], header: readonly string[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => visible(r[i] ?? '').length)));
-  return all
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c).length)))
-        .join('  '),
-    )
-    .join('\n');
-}
-
-function visible(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 export function json(value: unknown): string {

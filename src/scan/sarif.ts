@@ -20,6 +20,7 @@
  *   (not the version or the image tag), so an alert stays the same alert from
  *   one build to the next until the package is fixed.
  */
+import { toArtifactUri } from '../text.js';
 import { createHash } from 'node:crypto';
 import {
   decideGate,
@@ -71,15 +72,6 @@ export interface SarifOptions {
   include?: 'all' | 'failing';
 }
 
-function toUri(file: string): string {
-  return file
-    .replace(/\\/g, '/')
-    .replace(/^\.\//, '')
-    .split('/')
-    .map((p) => encodeURIComponent(p))
-    .join('/');
-}
-
 function score(f: ScanFinding): number {
   return f.cvssV3 ?? SEVERITY_SCORE[f.severity];
 }
@@ -105,7 +97,7 @@ export function scanSarif(input: SarifInput, options: SarifOptions = {}): Record
   const failing = { has: (f: ScanFinding) => failingKeys.has(findingKey(f)) };
   const findings =
     options.include === 'failing' ? input.findings.filter((f) => failing.has(f)) : input.findings;
-  const uri = toUri(options.artifactUri ?? 'kubox.yaml');
+  const uri = toArtifactUri(options.artifactUri ?? 'kubox.yaml');
 
   const byId = new Map<string, ScanFinding[]>();
   for (const f of findings) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);

@@ -3,6 +3,7 @@
  * counts line, and the gate line saying PASSED or FAILED and why. Pure; colors
  * come from the caller's `paint` (the CLI paints only on a TTY).
  */
+import { table } from '../text.js';
 import { type GateDecision, type ScanCounts, type ScanFinding, type ScanPolicy } from './policy.js';
 import { SEVERITIES, type Severity } from './report.js';
 
@@ -28,18 +29,6 @@ const SEVERITY_STYLE: Record<Severity, Style> = {
 };
 
 const HEADER = ['PACKAGE', 'INSTALLED', 'FIXED IN', 'ID', 'SEVERITY', 'TARGET'];
-
-function align(rows: readonly (readonly string[])[]): string {
-  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
-  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? '').length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c).length)))
-        .join('  '),
-    )
-    .join('\n');
-}
 
 /** "12 vulnerabilities: 2 CRITICAL, 4 HIGH, 3 MEDIUM, 2 LOW, 1 UNKNOWN (7 fixable, 5 unfixed)" */
 export function countsLine(counts: ScanCounts): string {
@@ -80,7 +69,7 @@ export function formatScanTable(input: TableInput, options: TableOptions = {}): 
       paint(SEVERITY_STYLE[f.severity], f.severity),
       f.targets.length > 1 ? `${f.target} (+${f.targets.length - 1})` : f.target,
     ]);
-    lines.push(align([HEADER, ...rows]), '');
+    lines.push(table(rows, HEADER), '');
   }
   lines.push(countsLine(input.counts), gateLine(input.gate, paint));
   return lines.join('\n');

@@ -3,6 +3,7 @@
  * rule with its help text, every finding with a region, and a fingerprint that
  * survives lines moving, so an alert stays the same alert across commits.
  */
+import { toArtifactUri } from '../../text.js';
 import { createHash } from 'node:crypto';
 import type { Finding, Rule, Severity } from '../types.js';
 
@@ -25,16 +26,6 @@ function helpUri(code: string): string | undefined {
   return code.startsWith('DL') && !code.startsWith('DL1')
     ? `https://github.com/hadolint/hadolint/wiki/${code}`
     : undefined;
-}
-
-/** File names as URIs relative to the repository root: forward slashes, no leading ./ */
-function toUri(file: string): string {
-  return file
-    .replace(/\\/g, '/')
-    .replace(/^\.\//, '')
-    .split('/')
-    .map((p) => encodeURIComponent(p))
-    .join('/');
 }
 
 export function formatSarif(input: SarifInput): string {
@@ -72,7 +63,7 @@ export function formatSarif(input: SarifInput): string {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: toUri(f.file), uriBaseId: '%SRCROOT%' },
+            artifactLocation: { uri: toArtifactUri(f.file), uriBaseId: '%SRCROOT%' },
             region: {
               startLine: f.span.start.line,
               startColumn: f.span.start.column,

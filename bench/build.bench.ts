@@ -23,6 +23,7 @@ import { loadEnv, localSpec, type E2eEnv } from '../test/support/e2e-env.js';
 
 const platforms = (process.env.BENCH_PLATFORMS ?? 'linux/amd64').split(',');
 const EXTRA_PACKAGE = 'jq';
+const RUN_NONCE = `${Date.now()}-${process.pid}`;
 
 interface Variant {
   name: string;
@@ -75,7 +76,9 @@ async function timedBuild(
 ): Promise<{ seconds: number; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'kubox-bench-'));
   try {
-    writeFileSync(join(dir, 'Dockerfile'), dockerfile);
+    // A build arg declared before the RUN is part of its cache key: this run's
+    // nonce keeps an earlier run's layers from passing for a rebuild.
+    writeFileSync(join(dir, 'Dockerfile'), dockerfile.replace(/^(FROM .*)$/m, '$1\nARG BENCH_RUN'));
     const archive = join(dir, 'image.tar');
     const argv = [
       'buildx',
@@ -90,6 +93,8 @@ async function timedBuild(
       'host',
       '--build-arg',
       `KUBECTL_VERSION=${env.kubectlVersion}`,
+      '--build-arg',
+      `BENCH_RUN=${RUN_NONCE}`,
       '--output',
       `type=oci,dest=${archive}`,
       ...(noCache ? ['--no-cache'] : []),

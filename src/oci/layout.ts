@@ -127,16 +127,19 @@ export async function blobSize(layout: Layout, digest: string): Promise<number> 
 }
 
 /**
- * The image a layout holds: its single index.json entry, or, when index.json
- * lists several manifests, index.json itself taken as the image index.
+ * The image a layout holds: its single index.json entry (entries that name the
+ * same digest, one per tag, count once), or, when index.json lists several
+ * images, index.json itself taken as the image index.
  */
 export function layoutRoot(index: Index): { descriptor: Descriptor; bytes?: Buffer } {
   if (index.manifests.length === 0) {
     throw new KuboxError('io', 'the OCI layout holds no image (index.json lists no manifest)');
   }
-  if (index.manifests.length === 1) return { descriptor: index.manifests[0]! };
+  // One image under several names (buildx writes an entry per tag) is still one image.
+  const images = [...new Map(index.manifests.map((m) => [m.digest, m])).values()];
+  if (images.length === 1) return { descriptor: images[0]! };
   const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: index.manifests }),
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: images }),
   );
   return {
     descriptor: {

@@ -133,7 +133,7 @@ describe('kubox build failures are distinct and leave nothing behind', () => {
       { cwd: dir, env: { DOCKER_CONFIG: noCreds } },
     );
     expect(res.exitCode).toBe(1);
-    expect(res.stderr).toContain(`error: the registry refused the credentials for ${env.registry}`);
+    expect(res.stderr).toContain(`error: ${env.registry} refused access anonymously`);
     expect(res.stderr).toContain('docker login');
     expect(await registryTags('kubox-e2e/denied')).toEqual([]);
   });

@@ -119,3 +119,23 @@ describe('pool', () => {
     expect(started.length).toBeLessThan(items.length);
   });
 });
+
+describe('layoutRoot', () => {
+  it('takes one image written under several tags as that image, not as an index of copies', async () => {
+    const { layoutRoot } = await import('../../src/oci/layout.js');
+    const d = {
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      digest: `sha256:${'b'.repeat(64)}`,
+      size: 10,
+    };
+    const root = layoutRoot({
+      schemaVersion: 2,
+      manifests: [
+        { ...d, annotations: { 'org.opencontainers.image.ref.name': '1' } },
+        { ...d, annotations: { 'org.opencontainers.image.ref.name': 'latest' } },
+      ],
+    });
+    expect(root.bytes).toBeUndefined();
+    expect(root.descriptor.digest).toBe(d.digest);
+  });
+});

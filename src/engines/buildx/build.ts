@@ -19,7 +19,7 @@ import { ARG_VALUE } from '../../spec/schema.js';
 import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
-import { inspectRemote } from '../../registry/remote.js';
+import { push } from '../../registry/push.js';
 
 export interface BuildOptions {
   platforms?: readonly string[];
@@ -127,11 +127,16 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
     const metadataFile = join(work, 'metadata.json');
 
     // An archive is written beside its final name and renamed only when complete.
+    // A push goes through an archive too: kubox's registry client pushes exactly
+    // what was built, with its retries, and never in parallel with a second
+    // push of the same tags (buildx's docker driver pushes twice).
     let buildOutput = output;
     if (output.type === 'oci') {
       await mkdir(dirname(output.path), { recursive: true });
       partial = `${output.path}.partial-${process.pid}`;
       buildOutput = { type: 'oci', path: partial };
+    } else if (output.type === 'push') {
+      buildOutput = { type: 'oci', path: join(work, 'push.oci.tar') };
     }
     const argv = buildArgv(plan, {
       builder: builderName,
@@ -169,8 +174,14 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
         : undefined;
 
     let summary: ImageSummary | undefined;
-    if (output.type === 'oci') summary = await readArchive(output.path);
-    else if (output.type === 'push' && tags[0]) summary = await inspectRemote(`${tags[0]}`);
+    if (buildOutput.type === 'oci') {
+      const archive = output.type === 'oci' ? output.path : buildOutput.path;
+      summary = await readArchive(archive);
+      if (output.type === 'push') {
+        log(`pushing ${tags.join(', ')}`);
+        await push(`oci:${archive}`, tags, { log });
+      }
+    }
     return {
       output,
       tags,

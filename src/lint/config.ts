@@ -4,7 +4,7 @@
  * label-schema are honoured; hadolint's other keys are accepted and unused).
  * Parsing is pure; finding and reading the file is in discover.ts.
  */
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYaml } from '../spec/yaml.js';
 import { z } from 'zod';
 import { KuboxError, type Problem } from '../errors.js';
 import { SEVERITIES, type Severity } from './types.js';
@@ -76,18 +76,7 @@ const HadolintFile = z
 
 /** Parses a config file's text. `kind` picks the accepted keys. Throws KuboxError (exit 2). */
 export function parseConfig(text: string, file: string, kind: 'kubox' | 'hadolint'): LintConfig {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
-      return {
-        message: e.message.split('\n')[0]!,
-        location: { file, line: pos.line, column: pos.col },
-      };
-    });
-    throw new KuboxError('spec', `${file} is not valid YAML`, { problems });
-  }
+  const { doc, counter } = parseYaml(text, file);
   const data: unknown = doc.toJS() ?? {};
   const result = (kind === 'kubox' ? KuboxFile : HadolintFile).safeParse(data);
   if (!result.success) {

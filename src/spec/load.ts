@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYaml } from './yaml.js';
 import { KuboxError, type Problem } from '../errors.js';
 import { describeIssues } from './issues.js';
 import { formatPath, locate } from './locate.js';
@@ -21,19 +21,7 @@ export interface LoadedSpec {
 
 /** Parses and validates spec text. Pure: `file` is only used in messages. */
 export function parseSpec(text: string, file: string): Spec {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const problems: Problem[] = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
-      return {
-        message: e.message.split('\n')[0]!,
-        location: { file, line: pos.line, column: pos.col },
-        hint: 'fix the YAML syntax (indentation, quotes, a missing ":")',
-      };
-    });
-    throw new KuboxError('spec', `${file} is not valid YAML`, { problems });
-  }
+  const { doc, counter } = parseYaml(text, file);
   const data: unknown = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new KuboxError(

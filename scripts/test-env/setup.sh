@@ -329,12 +329,20 @@ auth:
     realm: kubox-e2e
     path: $REG_DIR/htpasswd
 EOF
-  setsid docker-registry serve "$REG_DIR/config.yml" >>"$LOG_DIR/registry.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$RUN_DIR/registry.pid"
+  serve_registry registry "$REG_DIR/config.yml" registry_ok "registry did not answer 401 on /v2/"
+}
+
+# serve_registry NAME CONFIG READY_CHECK WHAT: starts docker-registry in the
+# background (pid in $RUN_DIR/NAME.pid, log in $LOG_DIR/NAME.log) and waits up
+# to 30 s for READY_CHECK to pass.
+serve_registry() {
+  local name=$1 config=$2 ready=$3 what=$4
+  setsid docker-registry serve "$config" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN_DIR/$name.pid"
   local deadline=$(($(date +%s) + 30))
-  until registry_ok; do
-    pid_alive "$RUN_DIR/registry.pid" docker-registry || die "docker-registry exited (see $LOG_DIR/registry.log)"
-    (($(date +%s) < deadline)) || die "registry did not answer 401 on /v2/ within 30 s"
+  until "$ready"; do
+    pid_alive "$RUN_DIR/$name.pid" docker-registry || die "$name: docker-registry exited (see $LOG_DIR/$name.log)"
+    (($(date +%s) < deadline)) || die "$what within 30 s"
     sleep 0.3
   done
 }
@@ -402,14 +410,7 @@ auth:
     die "something else answers on $TOKEN_REGISTRY (not the token registry with realm $TOKEN_REALM)"
   fi
   say "starting docker-registry with token auth on $TOKEN_REGISTRY"
-  setsid docker-registry serve "$TREG_DIR/config.yml" >>"$LOG_DIR/token-registry.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$RUN_DIR/token-registry.pid"
-  local deadline=$(($(date +%s) + 30))
-  until token_registry_ok; do
-    pid_alive "$RUN_DIR/token-registry.pid" docker-registry || die "token docker-registry exited (see $LOG_DIR/token-registry.log)"
-    (($(date +%s) < deadline)) || die "token registry did not answer 401 Bearer on /v2/ within 30 s"
-    sleep 0.3
-  done
+  serve_registry token-registry "$TREG_DIR/config.yml" token_registry_ok "token registry did not answer 401 Bearer on /v2/"
   echo "$cert_sum" >"$TREG_DIR/cert.sha256"
 }
 

@@ -20,6 +20,7 @@
  *   (not the version or the image tag), so an alert stays the same alert from
  *   one build to the next until the package is fixed.
  */
+import { sarifLog } from '../sarif.js';
 import { toArtifactUri } from '../text.js';
 import { createHash } from 'node:crypto';
 import {
@@ -188,34 +189,21 @@ export function scanSarif(input: SarifInput, options: SarifOptions = {}): Record
     },
   }));
 
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'kubox',
-            version,
-            semanticVersion: version,
-            informationUri: KUBOX_INFORMATION_URI,
-            rules,
-          },
-        },
-        columnKind: 'utf16CodeUnits',
-        results,
-        properties: {
-          ...(input.target ? { target: input.target } : {}),
-          ...(input.scanner ? { scanner: input.scanner } : {}),
-          gate: { passed: gate.passed, reason: gate.reason },
-          policy: {
-            severity: [...input.policy.severity],
-            ignoreUnfixed: input.policy.ignoreUnfixed,
-          },
-        },
+  return sarifLog({
+    version,
+    rules,
+    results,
+    informationUri: KUBOX_INFORMATION_URI,
+    properties: {
+      ...(input.target ? { target: input.target } : {}),
+      ...(input.scanner ? { scanner: input.scanner } : {}),
+      gate: { passed: gate.passed, reason: gate.reason },
+      policy: {
+        severity: [...input.policy.severity],
+        ignoreUnfixed: input.policy.ignoreUnfixed,
       },
-    ],
-  };
+    },
+  });
 }
 
 export function formatScanSarif(input: SarifInput, options: SarifOptions = {}): string {

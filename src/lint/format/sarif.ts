@@ -3,6 +3,7 @@
  * rule with its help text, every finding with a region, and a fingerprint that
  * survives lines moving, so an alert stays the same alert across commits.
  */
+import { sarifLog } from '../../sarif.js';
 import { toArtifactUri } from '../../text.js';
 import { createHash } from 'node:crypto';
 import type { Finding, Rule, Severity } from '../types.js';
@@ -79,23 +80,5 @@ export function formatSarif(input: SarifInput): string {
       partialFingerprints: { 'kuboxFinding/v1': fingerprint },
     };
   });
-  const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'kubox',
-            version: input.version,
-            semanticVersion: input.version,
-            rules,
-          },
-        },
-        columnKind: 'utf16CodeUnits',
-        results,
-      },
-    ],
-  };
-  return JSON.stringify(log, null, 2);
+  return JSON.stringify(sarifLog({ version: input.version, rules, results }), null, 2);
 }

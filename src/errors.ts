@@ -44,7 +44,13 @@ export type ErrorKind =
    * that is not Trivy's JSON (exit 1; never a pass). A gate that fails is not an
    * error: `scan()` returns it, and the CLI exits 1 with the reason.
    */
-  | 'scan-failed';
+  | 'scan-failed'
+  /** A signature that does not verify, or a download whose hash is not the one it was signed or locked with. */
+  | 'integrity'
+  /** Packages or wheels that cannot be resolved: an unsatisfiable or conflicting request, an sdist-only distribution. */
+  | 'resolve'
+  /** `--locked` and kubox.lock does not match the spec, or the lock is unreadable. */
+  | 'lock';
 
 const exitCodes: Record<ErrorKind, ExitCode> = {
   spec: ExitCode.badInput,
@@ -68,6 +74,9 @@ const exitCodes: Record<ErrorKind, ExitCode> = {
   'scan-db': ExitCode.unavailable,
   'scan-timeout': ExitCode.failed,
   'scan-failed': ExitCode.failed,
+  integrity: ExitCode.failed,
+  resolve: ExitCode.failed,
+  lock: ExitCode.failed,
 };
 
 /** Where in a file a problem is; lines and columns are 1-based. */

@@ -91,3 +91,82 @@ export function parseRelations(field: string | undefined): DependencyGroup[] {
     }),
   );
 }
+
+/**
+ * A fast reader for large indexes (bookworm's Packages is 50 MB, 63k
+ * paragraphs): only the named fields, as raw strings in `fields` order, one
+ * row per paragraph. Field names match case-insensitively; continuation lines
+ * join with "\n" as in parseParagraphs. Text it cannot read is a ControlError.
+ */
+export function scanFields(text: string, fields: readonly string[]): (string | undefined)[][] {
+  const wanted = new Map(fields.map((f, i) => [f.toLowerCase(), i]));
+  const rows: (string | undefined)[][] = [];
+  let row: (string | undefined)[] | undefined;
+  let last = -1;
+  let pos = 0;
+  let lineNo = 0;
+  const n = text.length;
+  while (pos < n) {
+    lineNo++;
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = n;
+    const stop = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const first = text.charCodeAt(pos);
+    if (stop === pos || (first <= 32 && text.slice(pos, stop).trim() === '')) {
+      row = undefined;
+      last = -1;
+    } else if (first === 32 || first === 9) {
+      if (!row)
+        throw new ControlError(`line ${lineNo}: a continuation line with no field before it`);
+      if (last >= 0) {
+        const cont = text.slice(pos, stop).trim();
+        row[last] += `\n${cont === '.' ? '' : cont}`;
+      }
+    } else if (first !== 35 /* # */) {
+      const colon = text.indexOf(':', pos);
+      if (colon <= pos || colon >= stop)
+        throw new ControlError(
+          `line ${lineNo}: "${text.slice(pos, Math.min(stop, pos + 40))}" is not "Field: value"`,
+        );
+      if (!row) {
+        row = new Array<string | undefined>(fields.length);
+        rows.push(row);
+      }
+      const name = text.slice(pos, colon);
+      const i = wanted.get(name) ?? wanted.get(name.toLowerCase());
+      last = i ?? -1;
+      if (i !== undefined) row[i] = text.slice(colon + 1, stop).trim();
+    }
+    pos = end + 1;
+  }
+  return rows;
+}
+
+/**
+ * parseRelations for many records at once: the same atoms ("libc6 (>= 2.34)")
+ * recur hundreds of thousands of times across an archive, so each distinct
+ * atom is parsed once and its frozen Dependency shared.
+ */
+export class RelationParser {
+  private readonly atoms = new Map<string, Dependency>();
+
+  parse(field: string | undefined): DependencyGroup[] {
+    if (!field || !field.trim()) return [];
+    const out: DependencyGroup[] = [];
+    for (const group of field.split(',')) {
+      const alts: Dependency[] = [];
+      for (const raw of group.split('|')) {
+        const atom = raw.trim();
+        let d = this.atoms.get(atom);
+        if (!d) {
+          d = Object.freeze(parseRelations(atom)[0]?.[0]);
+          if (!d) throw new ControlError(`"${field.trim()}" has an empty relation`);
+          this.atoms.set(atom, d);
+        }
+        alts.push(d);
+      }
+      out.push(alts);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,253 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import * as openpgp from 'openpgp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentCache } from '../../../src/cache.js';
+import { debianArchiveKeys, keysFingerprint, readKeys } from '../../../src/debian/keyring.js';
+import { fetchPackages, fetchRelease } from '../../../src/debian/repo.js';
+import type { AptSource } from '../../../src/debian/sources.js';
+import { KuboxError } from '../../../src/errors.js';
+import { startLoopback, type Loopback } from './loopback.js';
+
+const hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+const PACKAGES = `Package: kubectl
+Version: 1.32.3-1.1
+Architecture: amd64
+Filename: amd64/kubectl_1.32.3-1.1_amd64.deb
+Size: 11300000
+SHA256: ${'1'.repeat(64)}
+Description: Command-line utility for interacting with a Kubernetes cluster
+ Long description.
+
+Package: kubectl
+Version: 1.32.3-1.1
+Architecture: arm64
+Filename: arm64/kubectl_1.32.3-1.1_arm64.deb
+Size: 10300000
+SHA256: ${'2'.repeat(64)}
+
+Package: kubeadm
+Version: 1.32.3-1.1
+Architecture: amd64
+Multi-Arch: foreign
+Depends: kubernetes-cni (>= 1.1.1), cri-tools (>= 1.30.0), python3:any | perl
+Filename: amd64/kubeadm_1.32.3-1.1_amd64.deb
+Size: 12000000
+SHA256: ${'3'.repeat(64)}
+`;
+
+/** A signed flat repository, the shape of pkgs.k8s.io, served from loopback. */
+async function flatRepo(
+  server: Loopback,
+  prefix: string,
+  key: openpgp.PrivateKey,
+  opts: { validUntil?: Date; packages?: string } = {},
+) {
+  const plain = Buffer.from(opts.packages ?? PACKAGES);
+  const gz = gzipSync(plain);
+  const release = [
+    'Origin: kubox-test',
+    `Date: ${new Date().toUTCString()}`,
+    ...(opts.validUntil ? [`Valid-Until: ${opts.validUntil.toUTCString()}`] : []),
+    'SHA256:',
+    ` ${hex(plain)} ${plain.length} Packages`,
+    ` ${hex(gz)} ${gz.length} Packages.gz`,
+    '',
+  ].join('\n');
+  const signed = await openpgp.sign({
+    message: await openpgp.createCleartextMessage({ text: release }),
+    signingKeys: key,
+  });
+  server.files.set(`${prefix}InRelease`, Buffer.from(signed));
+  server.files.set(`${prefix}Packages.gz`, gz);
+  server.files.set(`${prefix}Packages`, plain);
+  return { release, signed, gz };
+}
+
+let server: Loopback;
+let dir: string;
+let key: openpgp.PrivateKey;
+let publicKeys: openpgp.PublicKey[];
+let source: AptSource;
+
+beforeAll(async () => {
+  server = await startLoopback();
+  dir = mkdtempSync(join(tmpdir(), 'kubox-repo-'));
+  const generated = await openpgp.generateKey({
+    userIDs: [{ name: 'kubox test repository' }],
+    format: 'object',
+  });
+  key = generated.privateKey;
+  publicKeys = await readKeys(Buffer.from(generated.publicKey.armor()));
+  source = {
+    name: 'kubernetes',
+    url: `${server.url}/k8s/deb/`,
+    suite: '/',
+    components: [],
+    keys: { url: `${server.url}/k8s/deb/Release.key` },
+  };
+  await flatRepo(server, '/k8s/deb/', key, { validUntil: new Date(Date.now() + 86400_000) });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const errorOf = async (p: Promise<unknown>) =>
+  (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as KuboxError;
+
+describe('keyring', () => {
+  it('ships the Debian archive keys, bookworm and trixie', async () => {
+    const keys = await debianArchiveKeys();
+    const fps = keysFingerprint(keys);
+    // Debian 12 stable release key, 13 automatic signing key.
+    expect(fps).toContain('4d64fec119c2029067d6e791f8d2585b8783d481');
+    expect(fps).toContain('b8b80b5b623eab6ad8775c45b7c5d7d6350947f8');
+    expect(keys.length).toBe(6);
+    expect(keysFingerprint([...keys].reverse())).toBe(fps);
+  });
+
+  it('reads armored and binary keys alike, and refuses what is not a key', async () => {
+    const binary = publicKeys[0]!.write();
+    expect(keysFingerprint(await readKeys(binary))).toBe(keysFingerprint(publicKeys));
+    await expect(readKeys(Buffer.from('<html>not found</html>'), 'Release.key')).rejects.toThrow(
+      /^Release\.key is not an OpenPGP public key/,
+    );
+  });
+});
+
+describe('fetchRelease', () => {
+  it('verifies a signed InRelease and reads its checksums', async () => {
+    const release = await fetchRelease(source, { keys: publicKeys });
+    expect(release.url).toBe(`${server.url}/k8s/deb/InRelease`);
+    expect(release.inReleaseSha256).toBe(hex(server.files.get('/k8s/deb/InRelease')!));
+    expect([...release.files.keys()]).toEqual(['Packages', 'Packages.gz']);
+    expect(release.files.get('Packages.gz')!.sha256).toBe(
+      hex(server.files.get('/k8s/deb/Packages.gz')!),
+    );
+    expect(release.acquireByHash).toBe(false);
+  });
+
+  it('refuses a signature by a key it was not given', async () => {
+    const err = await errorOf(fetchRelease(source, { keys: await debianArchiveKeys() }));
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toMatch(
+      new RegExp(
+        `^${server.url}/k8s/deb/InRelease: signature does not verify against the key at ${server.url}/k8s/deb/Release.key`,
+      ),
+    );
+  });
+
+  it('refuses an InRelease whose signed text was changed', async () => {
+    const { signed } = await flatRepo(server, '/altered/', key);
+    server.files.set(
+      '/altered/InRelease',
+      Buffer.from(signed.replace('Origin: kubox-test', 'Origin: kubox-tesT')),
+    );
+    const err = await errorOf(
+      fetchRelease({ ...source, url: `${server.url}/altered/` }, { keys: publicKeys }),
+    );
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toContain('signature does not verify');
+  });
+
+  it('refuses an unsigned Release', async () => {
+    server.files.set('/unsigned/InRelease', Buffer.from('Origin: x\nSHA256:\n'));
+    const err = await errorOf(
+      fetchRelease({ ...source, url: `${server.url}/unsigned/` }, { keys: publicKeys }),
+    );
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toContain('not a clearsigned file');
+  });
+
+  it('refuses an expired Valid-Until, except where the source opts out (snapshots)', async () => {
+    await flatRepo(server, '/expired/', key, { validUntil: new Date(Date.now() - 3600_000) });
+    const expired = { ...source, url: `${server.url}/expired/` };
+    const err = await errorOf(fetchRelease(expired, { keys: publicKeys }));
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toMatch(/InRelease expired on .* \(Valid-Until\)/);
+    const ok = await fetchRelease({ ...expired, checkValidUntil: false }, { keys: publicKeys });
+    expect(ok.validUntil).toBeDefined();
+    // The clock used is the caller's.
+    await expect(
+      fetchRelease(expired, { keys: publicKeys, now: new Date(Date.now() - 7200_000) }),
+    ).resolves.toBeDefined();
+  });
+});
+
+describe('fetchPackages', () => {
+  it('reads a flat repository, checked against InRelease, and reuses it from the cache', async () => {
+    const cache = new ContentCache(join(dir, 'flat'));
+    const release = await fetchRelease(source, { keys: publicKeys });
+    const records = await fetchPackages(release, 'amd64', cache);
+    expect(records.map((r) => `${r.name}/${r.architecture}`)).toEqual([
+      'kubectl/amd64',
+      'kubectl/arm64',
+      'kubeadm/amd64',
+    ]);
+    const kubeadm = records[2]!;
+    expect(kubeadm).toMatchObject({
+      version: '1.32.3-1.1',
+      essential: false,
+      multiArch: 'foreign',
+      filename: 'amd64/kubeadm_1.32.3-1.1_amd64.deb',
+      url: `${server.url}/k8s/deb/amd64/kubeadm_1.32.3-1.1_amd64.deb`,
+      sha256: '3'.repeat(64),
+      size: 12000000,
+      source: 'kubernetes',
+      conflicts: [],
+    });
+    expect(kubeadm.depends).toEqual([
+      [{ name: 'kubernetes-cni', relation: '>=', version: '1.1.1' }],
+      [{ name: 'cri-tools', relation: '>=', version: '1.30.0' }],
+      [{ name: 'python3', archQualifier: 'any' }, { name: 'perl' }],
+    ]);
+    // The compressed index is what was fetched, and it is in the cache by its hash.
+    expect(server.hits.get('/k8s/deb/Packages.gz')).toBe(1);
+    expect(server.hits.get('/k8s/deb/Packages') ?? 0).toBe(0);
+    expect(await cache.has(release.files.get('Packages.gz')!.sha256)).toBe(true);
+
+    const again = await fetchPackages(release, 'amd64', cache);
+    expect(server.hits.get('/k8s/deb/Packages.gz')).toBe(1);
+    expect(again).toEqual(records);
+  });
+
+  it('refuses an index that does not match its InRelease entry, keeping nothing', async () => {
+    await flatRepo(server, '/swapped/', key);
+    const release = await fetchRelease(
+      { ...source, url: `${server.url}/swapped/` },
+      { keys: publicKeys },
+    );
+    server.files.set(
+      '/swapped/Packages.gz',
+      gzipSync(Buffer.from(PACKAGES.replace('1.32.3', '1.32.4'))),
+    );
+    const root = join(dir, 'swapped');
+    const err = await errorOf(fetchPackages(release, 'amd64', new ContentCache(root)));
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toContain(
+      `${server.url}/swapped/Packages.gz does not match: expected sha256 ${release.files.get('Packages.gz')!.sha256}`,
+    );
+    expect(readdirSync(join(root, 'sha256'))).toEqual([]);
+    expect(existsSync(join(root, 'derived'))).toBe(false);
+  });
+
+  it('refuses a component the InRelease does not list', async () => {
+    const release = await fetchRelease(source, { keys: publicKeys });
+    const dists: AptSource = { ...source, suite: 'stable', components: ['main'] };
+    const err = await errorOf(
+      fetchPackages({ ...release, source: dists }, 'amd64', new ContentCache(join(dir, 'x'))),
+    );
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toBe(
+      `${server.url}/k8s/deb/InRelease lists no Packages index for main/binary-amd64`,
+    );
+  });
+});

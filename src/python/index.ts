@@ -1,0 +1,267 @@
+/**
+ * A package index's Simple API (PEP 503 HTML, PEP 691 JSON), and downloads
+ * from it checked against the hashes it publishes. Effects: network.
+ */
+import { createHash } from 'node:crypto';
+import { KuboxError } from '../errors.js';
+import { normalizeName, parseSdistFilename, parseWheelFilename } from './name.js';
+import { readWheelMetadata } from './wheel.js';
+
+export interface Distribution {
+  /** Normalised (PEP 503) project name. */
+  name: string;
+  version: string;
+  filename: string;
+  /** Absolute download URL, without the #sha256= fragment. */
+  url: string;
+  /** Hex sha256 the index publishes; undefined when it publishes none. */
+  sha256?: string;
+  requiresPython?: string;
+  yanked: boolean;
+  yankedReason?: string;
+  kind: 'wheel' | 'sdist';
+  /** Expanded PEP 425 tags (wheels only). */
+  tags?: string[];
+  /** PEP 658/714: the core metadata is served on its own at `<url>.metadata`. */
+  metadataUrl?: string;
+  metadataSha256?: string;
+}
+
+const ACCEPT =
+  'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01';
+
+function projectUrl(indexUrl: string, project: string): string {
+  const base = indexUrl.endsWith('/') ? indexUrl : `${indexUrl}/`;
+  return new URL(`${normalizeName(project)}/`, base).href;
+}
+
+async function get(url: string, fetchImpl: typeof fetch, accept?: string): Promise<Response> {
+  try {
+    return await fetchImpl(url, accept ? { headers: { Accept: accept } } : {});
+  } catch (err) {
+    throw new KuboxError('network', `cannot reach ${url}: ${(err as Error).message}`, {
+      hint: 'check the index URL and that this machine can reach it',
+      cause: err,
+    });
+  }
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, e: string) => {
+    if (e[0] === '#')
+      return String.fromCodePoint(
+        e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10),
+      );
+    return ENTITIES[e.toLowerCase()] ?? whole;
+  });
+}
+
+interface RawFile {
+  filename: string;
+  href: string;
+  sha256?: string;
+  requiresPython?: string;
+  yanked: boolean | string;
+  /** true, or a hash, when the index offers PEP 658 metadata. */
+  metadata?: boolean | string;
+}
+
+function parseHtml(html: string): RawFile[] {
+  const out: RawFile[] = [];
+  for (const m of html.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
+    const attrs = new Map<string, string>();
+    for (const a of m[1]!.matchAll(/([\w-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g)) {
+      attrs.set(a[1]!.toLowerCase(), decodeEntities(a[2] ?? a[3] ?? a[4] ?? ''));
+    }
+    const href = attrs.get('href');
+    if (href === undefined) continue;
+    const text = decodeEntities(m[2]!.replace(/<[^>]*>/g, '')).trim();
+    const meta = attrs.get('data-core-metadata') ?? attrs.get('data-dist-info-metadata');
+    const metaHash = meta?.startsWith('sha256=') ? meta.slice(7) : undefined;
+    out.push({
+      filename:
+        text || decodeURIComponent(new URL(href, 'http://x/').pathname.split('/').pop() ?? ''),
+      href,
+      ...(attrs.has('data-requires-python')
+        ? { requiresPython: attrs.get('data-requires-python')! }
+        : {}),
+      yanked: attrs.has('data-yanked') ? attrs.get('data-yanked') || true : false,
+      ...(meta !== undefined && meta !== 'false' ? { metadata: metaHash ?? true } : {}),
+    });
+  }
+  return out;
+}
+
+interface JsonFile {
+  filename?: unknown;
+  url?: unknown;
+  hashes?: unknown;
+  'requires-python'?: unknown;
+  yanked?: unknown;
+  'core-metadata'?: unknown;
+  'dist-info-metadata'?: unknown;
+}
+
+function parseJson(body: unknown, url: string): RawFile[] {
+  const files = (body as { files?: unknown } | null)?.files;
+  if (!Array.isArray(files)) {
+    throw new KuboxError(
+      'network',
+      `${url} answered JSON without a "files" list, which is not the PEP 691 Simple API`,
+    );
+  }
+  return (files as JsonFile[]).flatMap((f): RawFile[] => {
+    if (typeof f.filename !== 'string' || typeof f.url !== 'string') return [];
+    const hashes = (f.hashes ?? {}) as Record<string, unknown>;
+    const meta = f['core-metadata'] ?? f['dist-info-metadata'];
+    const metaHash = (meta as Record<string, unknown> | null)?.sha256;
+    return [
+      {
+        filename: f.filename,
+        href: f.url,
+        ...(typeof hashes.sha256 === 'string' ? { sha256: hashes.sha256 } : {}),
+        ...(typeof f['requires-python'] === 'string'
+          ? { requiresPython: f['requires-python'] }
+          : {}),
+        yanked: typeof f.yanked === 'string' ? f.yanked || true : f.yanked === true,
+        ...(meta && meta !== false
+          ? { metadata: typeof metaHash === 'string' ? metaHash : true }
+          : {}),
+      },
+    ];
+  });
+}
+
+/**
+ * Every wheel and sdist of `project` on a Simple API index. JSON (PEP 691)
+ * is asked for first; an index that answers HTML (PEP 503) is read as HTML.
+ * Files that are neither a wheel nor an sdist of this project are skipped.
+ */
+export async function listDistributions(
+  indexUrl: string,
+  project: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Distribution[]> {
+  const url = projectUrl(indexUrl, project);
+  const res = await get(url, fetchImpl, ACCEPT);
+  if (res.status === 404) {
+    throw new KuboxError(
+      'not-found',
+      `no project "${project}" on the index ${indexUrl} (${url} answered 404)`,
+      {
+        hint: 'check the spelling of the package, and that the index URL is a Simple API root (ends in /simple/)',
+      },
+    );
+  }
+  if (!res.ok) throw new KuboxError('network', `${url} answered ${res.status} ${res.statusText}`);
+  const type = res.headers.get('content-type') ?? '';
+  const pageUrl = res.url || url;
+  const raw = type.includes('json')
+    ? parseJson(await res.json(), url)
+    : parseHtml(await res.text());
+  const name = normalizeName(project);
+  const out: Distribution[] = [];
+  for (const f of raw) {
+    const abs = new URL(f.href, pageUrl);
+    const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(abs.hash);
+    abs.hash = '';
+    const sha256 = (f.sha256 ?? fragment?.[1])?.toLowerCase();
+    const wheel = parseWheelFilename(f.filename);
+    const sdist = wheel ? undefined : parseSdistFilename(f.filename, name);
+    if (wheel && wheel.name !== name) continue;
+    const version = wheel?.version ?? sdist?.version;
+    if (version === undefined) continue;
+    out.push({
+      name,
+      version,
+      filename: f.filename,
+      url: abs.href,
+      ...(sha256 !== undefined ? { sha256 } : {}),
+      ...(f.requiresPython !== undefined && f.requiresPython.trim() !== ''
+        ? { requiresPython: f.requiresPython }
+        : {}),
+      yanked: f.yanked !== false,
+      ...(typeof f.yanked === 'string' ? { yankedReason: f.yanked } : {}),
+      kind: wheel ? 'wheel' : 'sdist',
+      ...(wheel ? { tags: wheel.tags } : {}),
+      ...(f.metadata !== undefined ? { metadataUrl: `${abs.href}.metadata` } : {}),
+      ...(typeof f.metadata === 'string' ? { metadataSha256: f.metadata.toLowerCase() } : {}),
+    });
+  }
+  return out;
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+async function download(
+  url: string,
+  fetchImpl: typeof fetch,
+  what: string,
+  expected?: string,
+): Promise<Uint8Array> {
+  const res = await get(url, fetchImpl);
+  if (!res.ok) {
+    throw new KuboxError(
+      res.status === 404 ? 'not-found' : 'network',
+      `${what}: ${url} answered ${res.status} ${res.statusText}`,
+    );
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (expected !== undefined && sha256Hex(bytes) !== expected) {
+    throw new KuboxError(
+      'integrity',
+      `${what} from ${url} has sha256 ${sha256Hex(bytes)}, the index says ${expected}`,
+      {
+        hint: 'the download is corrupt or was replaced; try again, and do not use this index if it repeats',
+      },
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Downloads a distribution, checked against the index's sha256 when it has
+ * one. The returned sha256 is what to lock: the index's, or, when it
+ * published none, the hash of what was downloaded.
+ */
+export async function downloadDistribution(
+  d: Pick<Distribution, 'url' | 'filename' | 'sha256'>,
+  fetchImpl: typeof fetch = fetch,
+): Promise<{ bytes: Uint8Array; sha256: string }> {
+  const bytes = await download(d.url, fetchImpl, d.filename, d.sha256);
+  return { bytes, sha256: d.sha256 ?? sha256Hex(bytes) };
+}
+
+/** The PEP 658 metadata file of a distribution, or undefined when the index offers none. */
+export async function fetchCoreMetadata(
+  d: Distribution,
+  fetchImpl: typeof fetch = fetch,
+): Promise<string | undefined> {
+  if (d.metadataUrl === undefined) return undefined;
+  const bytes = await download(
+    d.metadataUrl,
+    fetchImpl,
+    `metadata of ${d.filename}`,
+    d.metadataSha256,
+  );
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * A `fetchWheelMetadata` for resolveWheels that downloads the whole wheel and
+ * reads its METADATA; pass a cache to keep the bytes for installing later.
+ */
+export function metadataByDownload(
+  fetchImpl: typeof fetch = fetch,
+  cache?: Map<string, { bytes: Uint8Array; sha256: string }>,
+): (d: Distribution) => Promise<string> {
+  return async (d) => {
+    const got = cache?.get(d.url) ?? (await downloadDistribution(d, fetchImpl));
+    cache?.set(d.url, got);
+    return readWheelMetadata(got.bytes, d.filename);
+  };
+}

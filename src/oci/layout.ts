@@ -4,7 +4,7 @@
  * output, the registry client and (later) the daemonless engine. Every blob
  * read or written is checked against its digest.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -165,7 +165,8 @@ export async function writeBlob(
 ): Promise<void> {
   const target = blobPath(dir, digest);
   if (existsSync(target)) return;
-  const tmp = `${target}.partial`;
+  // Unique per writer: kubox's cache is a layout that parallel builds share.
+  const tmp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   const hash = createHash('sha256');
   try {
     if (Buffer.isBuffer(content)) {

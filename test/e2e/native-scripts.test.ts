@@ -1,0 +1,295 @@
+/**
+ * The native engine's maintainer-script emulation against real bookworm
+ * packages, fetched from deb.debian.org with apt-get download: the
+ * alternatives their postinsts install, how their scripts are classified,
+ * and dpkg's status/info records compared byte for byte with this (Debian
+ * bookworm) machine's own, for packages installed here at the same version.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alternativesFromPostinst, applyAlternatives } from '../../src/native/alternatives.js';
+import { caCertificates, subjectHash } from '../../src/native/ca-certificates.js';
+import { dpkgListPaths, infoFiles, statusParagraph } from '../../src/native/dpkg-state.js';
+import { scriptEffects } from '../../src/native/maintscripts.js';
+
+/** The py-kube tool set (vim, curl, tree, dnsutils, apt-transport-https, netcat-openbsd, redis, gpg, bsdextrautils) and a few dependencies. */
+const PACKAGES = [
+  'vim',
+  'vim-tiny',
+  'vim-common',
+  'vim-runtime',
+  'curl',
+  'tree',
+  'dnsutils',
+  'bind9-dnsutils',
+  'apt-transport-https',
+  'netcat-openbsd',
+  'redis-server',
+  'redis-tools',
+  'gpg',
+  'bsdextrautils',
+  'mawk',
+  'less',
+  'ca-certificates',
+  'libc-bin',
+];
+
+interface Fetched {
+  deb: string;
+  control: Map<string, Buffer>;
+  data: string;
+}
+
+let work: string;
+const pkgs = new Map<string, Fetched>();
+
+function fetch(spec: string, dir: string): string | undefined {
+  try {
+    execFileSync('apt-get', ['download', spec], { cwd: dir, stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const name = spec.split('=')[0]!;
+  const deb = readdirSync(dir).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'));
+  return deb && join(dir, deb);
+}
+
+function unpack(deb: string, dir: string): Fetched {
+  const ctl = join(dir, 'control');
+  const data = join(dir, 'data');
+  execFileSync('dpkg-deb', ['-e', deb, ctl]);
+  execFileSync('dpkg-deb', ['-x', deb, data]);
+  const control = new Map(readdirSync(ctl).map((f) => [f, readFileSync(join(ctl, f))]));
+  return { deb, control, data };
+}
+
+/** data.tar member names, in archive order ("./", "./usr/", ...). */
+const tarNames = (deb: string) =>
+  execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -t', 'sh', deb], {
+    maxBuffer: 256 << 20,
+  })
+    .toString()
+    .split('\n')
+    .filter(Boolean);
+
+const text = (p: Fetched, name: string) => p.control.get(name)?.toString('utf8');
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'kubox-scripts-'));
+  for (const name of PACKAGES) {
+    const dir = join(work, name);
+    execFileSync('mkdir', ['-p', dir]);
+    const deb = fetch(name, dir);
+    if (!deb) throw new Error(`apt-get download ${name} failed: is deb.debian.org reachable?`);
+    pkgs.set(name, unpack(deb, dir));
+  }
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('alternatives of real postinsts', () => {
+  it('reads every update-alternatives call of vim, vim-tiny, netcat-openbsd, mawk and less', () => {
+    const of = (name: string) => alternativesFromPostinst(text(pkgs.get(name)!, 'postinst')!);
+    const vim = of('vim');
+    expect(vim.unparsed).toBe(false);
+    expect(vim.alternatives.map((a) => a.name).sort()).toEqual([
+      'editor',
+      'ex',
+      'rview',
+      'rvim',
+      'vi',
+      'view',
+      'vim',
+      'vimdiff',
+    ]);
+    expect(
+      vim.alternatives.every((a) => a.path === '/usr/bin/vim.basic' && a.priority === 30),
+    ).toBe(true);
+    expect(vim.alternatives.find((a) => a.name === 'vi')!.slaves).toHaveLength(9);
+    expect(of('vim-tiny').alternatives.map((a) => `${a.name}:${a.path}:${a.priority}`)).toContain(
+      'vi:/usr/bin/vim.tiny:15',
+    );
+    const nc = of('netcat-openbsd').alternatives;
+    expect(
+      nc.map((a) => [a.link, a.name, a.path, a.priority, a.slaves.map((s) => s.name)]),
+    ).toEqual([['/bin/nc', 'nc', '/bin/nc.openbsd', 50, ['netcat', 'nc.1.gz', 'netcat.1.gz']]]);
+    expect(of('mawk').alternatives.map((a) => [a.name, a.path, a.priority])).toEqual([
+      ['awk', '/usr/bin/mawk', 5],
+    ]);
+    expect(of('less').alternatives.map((a) => [a.name, a.path, a.priority])).toEqual([
+      ['pager', '/usr/bin/less', 77],
+    ]);
+    for (const name of PACKAGES) {
+      const postinst = text(pkgs.get(name)!, 'postinst');
+      if (postinst) expect(alternativesFromPostinst(postinst).unparsed, name).toBe(false);
+    }
+  });
+
+  it.skipIf(!existsSync('/var/lib/dpkg/alternatives/vi') || !existsSync('/usr/bin/vim.basic'))(
+    "writes the same admin files as this machine's update-alternatives did for vim",
+    () => {
+      const vim = alternativesFromPostinst(text(pkgs.get('vim')!, 'postinst')!).alternatives;
+      for (const name of ['vi', 'view', 'ex', 'rview', 'rvim', 'vim', 'vimdiff']) {
+        const real = readFileSync(`/var/lib/dpkg/alternatives/${name}`, 'utf8');
+        if (
+          !/^\/usr\/bin\/vim\.basic$/m.test(real) ||
+          real.split('\n\n')[1]!.split('\n').length > 4 + 9
+        )
+          continue;
+        const { entries } = applyAlternatives(
+          new Map(),
+          vim.filter((a) => a.name === name),
+          (p) => existsSync(p),
+        );
+        const admin = entries.find((e) => e.path === `var/lib/dpkg/alternatives/${name}`)!;
+        expect(new TextDecoder().decode(admin.data), name).toBe(real);
+      }
+    },
+  );
+});
+
+describe('script effects of the py-kube set', () => {
+  it('has nothing to warn about for the tools themselves', () => {
+    for (const name of [
+      'vim',
+      'vim-tiny',
+      'curl',
+      'tree',
+      'dnsutils',
+      'bind9-dnsutils',
+      'apt-transport-https',
+      'netcat-openbsd',
+      'gpg',
+      'bsdextrautils',
+      'mawk',
+      'less',
+    ]) {
+      const p = pkgs.get(name)!;
+      const paths = tarNames(p.deb).map((n) => n.replace(/^\.\//, ''));
+      expect(paths.length).toBeGreaterThan(0);
+      const effects = scriptEffects(name, p.control, paths);
+      expect(effects.warnings, name).toEqual([]);
+    }
+    expect(scriptEffects('vim', pkgs.get('vim')!.control).emulated).toEqual([
+      'update-alternatives --install',
+    ]);
+  });
+
+  it("reports redis's system user and file permissions, and emulates ca-certificates' postinst", () => {
+    const tools = scriptEffects('redis-tools', pkgs.get('redis-tools')!.control);
+    expect(tools.systemUsers).toEqual([{ name: 'redis', group: true, home: '/var/lib/redis' }]);
+    expect(tools.warnings).toContain(
+      'redis-tools: postinst creates system user redis; not emulated',
+    );
+    const server = scriptEffects('redis-server', pkgs.get('redis-server')!.control);
+    expect(
+      server.warnings.some((w) => w.includes('dpkg-statoverride --update --add redis redis 640')),
+    ).toBe(true);
+    expect(server.ignored).toContain('deb-systemd-helper: no init system runs in a container');
+    const ca = scriptEffects('ca-certificates', pkgs.get('ca-certificates')!.control);
+    expect(ca.warnings).toEqual([]);
+    expect(ca.emulated).toEqual([
+      'ca-certificates postinst: /etc/ca-certificates.conf and update-ca-certificates',
+    ]);
+  });
+});
+
+describe('ca-certificates from the .deb', () => {
+  it('hashes every certificate as openssl does', () => {
+    const dir = join(pkgs.get('ca-certificates')!.data, 'usr/share/ca-certificates/mozilla');
+    const certs = new Map(
+      readdirSync(dir).map((f) => [`mozilla/${f}`, readFileSync(join(dir, f))]),
+    );
+    expect(certs.size).toBeGreaterThan(100);
+    for (const f of readdirSync(dir)) {
+      const want = execFileSync('openssl', ['x509', '-hash', '-noout', '-in', join(dir, f)])
+        .toString()
+        .trim();
+      expect(subjectHash(readFileSync(join(dir, f))), f).toBe(want);
+    }
+    const { entries, warnings } = caCertificates(certs);
+    expect(warnings).toEqual([]);
+    expect(entries.filter((e) => /^etc\/ssl\/certs\/[0-9a-f]{8}\.\d$/.test(e.path))).toHaveLength(
+      certs.size,
+    );
+  });
+});
+
+describe("dpkg records match this machine's", () => {
+  const installedVersion = (name: string) => {
+    try {
+      return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
+    } catch {
+      return undefined;
+    }
+  };
+  const status = existsSync('/var/lib/dpkg/status')
+    ? readFileSync('/var/lib/dpkg/status', 'utf8')
+    : '';
+
+  it.skipIf(status === '')('status paragraph, .list and .md5sums for installed packages', () => {
+    let compared = 0;
+    for (const name of [
+      'mawk',
+      'less',
+      'vim',
+      'vim-common',
+      'libc-bin',
+      'tree',
+      'curl',
+      'netcat-openbsd',
+      'gpg',
+    ]) {
+      const version = installedVersion(name);
+      if (!version) continue;
+      const dir = join(work, `installed-${name}`);
+      execFileSync('mkdir', ['-p', dir]);
+      const deb = fetch(`${name}=${version}`, dir);
+      if (!deb) continue; // that version has left the mirror
+      const p = unpack(deb, dir);
+      const conffiles = text(p, 'conffiles');
+      const conffileMd5 = new Map<string, string>();
+      for (const c of (conffiles ?? '').split('\n').filter(Boolean))
+        conffileMd5.set(
+          c,
+          createHash('md5')
+            .update(readFileSync(join(p.data, c)))
+            .digest('hex'),
+        );
+      const names = tarNames(deb);
+      const control = text(p, 'control')!;
+      const arch = /^Architecture: (.*)$/m.exec(control)![1]!;
+      const pkg = {
+        name,
+        arch,
+        control,
+        files: names,
+        ...(text(p, 'md5sums') !== undefined ? { md5sums: text(p, 'md5sums') } : {}),
+        ...(conffiles !== undefined ? { conffiles } : {}),
+        conffileMd5,
+        scripts: new Map(
+          [...p.control].filter(([k]) => !['control', 'md5sums', 'conffiles'].includes(k)),
+        ),
+      };
+      const real = status.split('\n\n').find((t) => t.startsWith(`Package: ${name}\n`));
+      expect(statusParagraph(pkg), name).toBe(`${real}\n`);
+      const base = /^Multi-Arch: same$/m.test(control) ? `${name}:${arch}` : name;
+      for (const f of infoFiles(pkg)) {
+        const on = `/${f.path}`;
+        expect(existsSync(on), on).toBe(true);
+        expect(Buffer.from(f.data!).equals(readFileSync(on)), on).toBe(true);
+        expect(lstatSync(on).mode & 0o777, on).toBe(f.mode);
+      }
+      expect(readFileSync(`/var/lib/dpkg/info/${base}.list`, 'utf8')).toBe(
+        `${dpkgListPaths(names).join('\n')}\n`,
+      );
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2);
+  });
+});

@@ -4,12 +4,8 @@
  * The scanned bits are the pushed bits: nothing is rebuilt or re-pulled
  * between the scan and the push.
  */
-import {
-  build,
-  defaultArchivePath,
-  type BuildOptions,
-  type BuildResult,
-} from './engines/buildx/build.js';
+import { defaultArchivePath, type BuildOptions, type BuildResult } from './engines/options.js';
+import { buildImage as build } from './engines/select.js';
 import { KuboxError } from './errors.js';
 import type { Plan } from './plan/plan.js';
 import { push, type PushResult } from './registry/push.js';

@@ -7,7 +7,8 @@
  *   const result = await build(spec, { output: { type: 'oci', path: 'out/img.tar' } });
  *   const report = await verify(spec, 'oci:out/img.tar');
  */
-import { build as buildPlan, type BuildOptions, type BuildResult } from './engines/buildx/build.js';
+import type { BuildOptions, BuildResult } from './engines/options.js';
+import { buildImage as buildPlan } from './engines/select.js';
 import { render as renderPlan, type Rendered } from './dockerfile/render.js';
 import { makePlan, type Plan } from './plan/plan.js';
 import type { Spec } from './spec/schema.js';
@@ -52,7 +53,7 @@ export {
   type BuildOutput,
   type BuildxRequest,
 } from './engines/buildx/argv.js';
-export { defaultOutput, type BuildOptions, type BuildResult } from './engines/buildx/build.js';
+export { defaultOutput, type BuildOptions, type BuildResult } from './engines/options.js';
 export { planChecks, type VerifyCheck } from './verify/checks.js';
 export type { VerifyOptions, VerifyResult, CheckResult } from './verify/verify.js';
 export { readArchive, type ImageSummary } from './oci/archive.js';

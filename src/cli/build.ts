@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { build, type BuildOptions } from '../engines/buildx/build.js';
+import type { BuildOptions, EngineName } from '../engines/options.js';
+import { buildImage as build } from '../engines/select.js';
 import { buildScanPush } from '../gated-build.js';
 import { scanJson } from './scan.js';
 import { formatScanTable } from '../scan/table.js';
@@ -9,7 +10,7 @@ import type { BuildOutput } from '../engines/buildx/argv.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
-import { json, paint, table } from './output.js';
+import { downloadProgress, json, paint, table } from './output.js';
 import { specOption, type Context } from './main.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -61,13 +62,15 @@ interface BuildFlags {
   progress: 'auto' | 'plain' | 'tty' | 'quiet';
   json: boolean;
   scan?: boolean;
+  engine?: EngineName;
+  locked?: boolean;
 }
 
 export function registerBuild(program: Command, ctx: Context): void {
   program
     .command('build')
     .description(
-      'build the image with docker buildx (default: push when image.repository is set, else an OCI archive under ./out)',
+      'build the image with docker buildx or the daemonless native engine (default: push when image.repository is set, else an OCI archive under ./out)',
     )
     .addOption(specOption())
     .option('--platform <list>', "comma-separated platforms (default: the spec's)")
@@ -95,10 +98,20 @@ export function registerBuild(program: Command, ctx: Context): void {
       '--scan',
       "build an OCI archive, scan it (the spec's scan: gate), push that archive only if it passes",
     )
+    .addOption(
+      new Option(
+        '--engine <name>',
+        "buildx (Docker), native (no daemon: packages and wheels assembled onto the base), or auto: buildx when Docker with buildx answers, else native (default: the spec's engine:, auto)",
+      ).choices(['auto', 'native', 'buildx']),
+    )
+    .option(
+      '--locked',
+      'native engine: fail unless kubox.lock exists and matches the spec (for CI), instead of resolving again',
+    )
     .option('--json', 'print the result as JSON', false)
     .addHelpText(
       'after',
-      "\nExamples:\n  kubox build                                  # OCI archive in ./out (no registry needed)\n  kubox build --scan --push                    # push only what passed the vulnerability gate\n  kubox build --push                           # to image.repository with the spec's tags\n  kubox build --platform linux/amd64 --load    # one platform into the local image store\n  kubox build --build-arg KUBECTL_VERSION=1.35 --tag ghcr.io/acme/py-kube:k1.35 --push",
+      "\nExamples:\n  kubox build                                  # OCI archive in ./out (no registry needed)\n  kubox build --scan --push                    # push only what passed the vulnerability gate\n  kubox build --push                           # to image.repository with the spec's tags\n  kubox build --platform linux/amd64 --load    # one platform into the local image store\n  kubox build --engine native --locked         # no Docker: exactly what kubox.lock pins\n  kubox build --build-arg KUBECTL_VERSION=1.35 --tag ghcr.io/acme/py-kube:k1.35 --push",
     )
     .action(async (o: BuildFlags) => {
       ctx.json = o.json;
@@ -122,12 +135,18 @@ export function registerBuild(program: Command, ctx: Context): void {
         buildArgs: parseBuildArgs(o.buildArg ?? []),
         progress: o.progress,
         log: (m) => ctx.out.info(`kubox: ${m}`),
+        ...(o.engine ? { engine: o.engine } : {}),
+        ...(o.locked ? { locked: true } : {}),
+        specSource: source,
+        onProgress: downloadProgress(ctx.out),
       };
       if (o.scan) {
         await gatedBuild(ctx, plan, source, opts, o);
         return;
       }
       const result = await build(plan, opts);
+      for (const w of result.warnings ?? [])
+        ctx.out.info(`${paint(ctx.out, 'yellow', 'warning')}: ${w}`);
       if (o.json) {
         ctx.out.print(json(result));
         return;

@@ -11,6 +11,7 @@ import { registerBuild } from './build.js';
 import { registerCi } from './ci.js';
 import { registerInit } from './init.js';
 import { registerLint } from './lint.js';
+import { registerLock } from './lock.js';
 import { registerRegistry } from './registry.js';
 import { registerRender } from './render.js';
 import { registerScan } from './scan.js';
@@ -41,6 +42,7 @@ export function program(ctx: Context): Command {
   registerInit(cmd, ctx);
   registerRender(cmd, ctx);
   registerBuild(cmd, ctx);
+  registerLock(cmd, ctx);
   registerVerify(cmd, ctx);
   registerRegistry(cmd, ctx);
   registerCi(cmd, ctx);

@@ -5,6 +5,8 @@ export interface Out {
   color: boolean;
   print: (text: string) => void;
   info: (text: string) => void;
+  /** A line that updates in place on a TTY (progress); elsewhere only the final one is printed. */
+  status: (text: string, final: boolean) => void;
 }
 
 export function makeOut(
@@ -18,6 +20,10 @@ export function makeOut(
     color: colorOn(stream),
     print: (t) => stream.write(`${t}\n`),
     info: (t) => err.write(dimErr ? `\x1b[2m${t}\x1b[0m\n` : `${t}\n`),
+    status: (t, final) => {
+      if (err.isTTY) err.write(`\r\x1b[K${t}${final ? '\n' : ''}`);
+      else if (final) err.write(`${t}\n`);
+    },
   };
 }
 
@@ -28,4 +34,23 @@ export function paint(out: Out, style: keyof typeof CODES, text: string): string
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
+}
+
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+/** Download progress for the native engine: one line, refreshed at most ten times a second. */
+export function downloadProgress(
+  out: Out,
+): (e: { done: number; total: number; bytes: number; totalBytes: number }) => void {
+  let last = 0;
+  return (e) => {
+    const final = e.done === e.total;
+    const now = Date.now();
+    if (!final && now - last < 100) return;
+    last = now;
+    out.status(
+      `kubox: ${final ? 'fetched' : 'fetching'} ${e.done}/${e.total} files, ${mb(e.bytes)}${e.totalBytes ? ` of ${mb(e.totalBytes)}` : ''}`,
+      final,
+    );
+  };
 }

@@ -250,6 +250,15 @@ export const SpecSchema = z
         securityMirror: urlTemplate('securityMirror')
           .optional()
           .describe('Replaces http://deb.debian.org/debian-security.'),
+        snapshot: z
+          .string()
+          .regex(/^\d{8}T\d{6}Z$/, {
+            message: 'must be a snapshot.debian.org timestamp such as 20251101T000000Z',
+          })
+          .optional()
+          .describe(
+            'Native engine: resolve Debian packages from snapshot.debian.org as they were at this time (YYYYMMDDTHHMMSSZ), instead of the mirrors.',
+          ),
         packages: z.array(AptPackageSchema).default([]),
         repositories: z.array(AptRepositorySchema).default([]),
       })
@@ -270,6 +279,12 @@ export const SpecSchema = z
       .array(z.string())
       .default([])
       .describe('Lines of .dockerignore; lines starting with # are comments.'),
+    engine: z
+      .enum(['auto', 'native', 'buildx'])
+      .default('auto')
+      .describe(
+        'How `kubox build` builds: buildx (a Docker engine), native (no daemon: Debian packages, wheels and binaries assembled onto the base), or auto (buildx when a Docker engine with buildx answers, else native).',
+      ),
     builder: BuilderSchema.optional().describe('The buildx builder. Default: the current builder.'),
     syntax: z
       .union([z.literal(false), z.string().regex(/^[a-z0-9./:@_-]+$/)])
@@ -326,6 +341,15 @@ export const SpecSchema = z
           message: `invalid repository: ${e.message}`,
         });
       }
+    }
+
+    if (spec.apt.snapshot && (spec.apt.mirror || spec.apt.securityMirror)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apt', 'snapshot'],
+        message:
+          'snapshot and mirror/securityMirror both choose where Debian packages come from; keep one',
+      });
     }
 
     if (new Set(spec.platforms).size !== spec.platforms.length) {

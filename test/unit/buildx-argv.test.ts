@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildArgv, buildLabels, createBuilderArgv } from '../../src/engines/buildx/argv.js';
-import { defaultOutput } from '../../src/engines/buildx/build.js';
+import { defaultOutput } from '../../src/engines/options.js';
 import { buildEpoch } from '../../src/git.js';
 import { makePlan } from '../../src/plan/plan.js';
 import { loadPreset } from '../../src/spec/load.js';

@@ -68,8 +68,11 @@ describe('kubox CLI (no docker needed)', () => {
     expect(arg.stderr).toContain('--build-arg NOPE is not declared in kubox.yaml');
   });
 
-  it('says docker is missing with exit 3 when it is not on PATH', async () => {
-    const res = await kubox(['build'], { cwd: tmp(), env: { PATH: '/nonexistent' } });
+  it('--engine buildx says docker is missing with exit 3 when it is not on PATH', async () => {
+    const res = await kubox(['build', '--engine', 'buildx'], {
+      cwd: tmp(),
+      env: { PATH: '/nonexistent' },
+    });
     expect(res.exitCode).toBe(3);
     expect(res.stderr).toContain('docker is not installed');
   });

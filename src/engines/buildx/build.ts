@@ -6,88 +6,19 @@
  */
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { render } from '../../dockerfile/render.js';
 import { KuboxError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
 import { readArchive, type ImageSummary } from '../../oci/archive.js';
-import { isKnownPlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
 import type { Plan } from '../../plan/plan.js';
-import { ARG_VALUE } from '../../spec/schema.js';
-import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
+import { buildArgv, buildLabels } from './argv.js';
+import { checkOptions, defaultOutput, type BuildOptions, type BuildResult } from '../options.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
 import { push } from '../../registry/push.js';
-
-export interface BuildOptions {
-  platforms?: readonly string[];
-  output?: BuildOutput;
-  /** Full references that replace the spec's tags. */
-  tags?: readonly string[];
-  builder?: string;
-  buildArgs?: Readonly<Record<string, string>>;
-  network?: string;
-  progress?: 'auto' | 'plain' | 'tty' | 'quiet';
-  /** Where ./out and the git checkout are looked for. */
-  cwd?: string;
-  log?: (msg: string) => void;
-}
-
-export interface BuildResult {
-  output: BuildOutput;
-  tags: string[];
-  platforms: string[];
-  builder: string;
-  /** Digest of the image index (or manifest for a single platform). */
-  digest?: string;
-  images: { platform: string; digest: string }[];
-  labels: Record<string, string>;
-}
-
-/** Where a build goes when the command line does not say. */
-export function defaultArchivePath(plan: Plan, cwd: string): string {
-  return resolve(cwd, 'out', `${plan.spec.name}-${plan.spec.version}.oci.tar`);
-}
-
-export function defaultOutput(plan: Plan, cwd: string): BuildOutput {
-  if (plan.spec.image.repository) return { type: 'push' };
-  return { type: 'oci', path: defaultArchivePath(plan, cwd) };
-}
-
-function checkOptions(plan: Plan, opts: BuildOptions): void {
-  for (const p of opts.platforms ?? []) {
-    if (!isKnownPlatform(p))
-      throw new KuboxError('usage', `unknown platform "${p}"`, {
-        hint: 'use os/arch such as linux/amd64 or linux/arm64',
-      });
-  }
-  for (const t of opts.tags ?? []) {
-    try {
-      if (!parseReference(t).tag) throw new Error('it has no tag');
-    } catch (e) {
-      throw new KuboxError(
-        'usage',
-        `--tag ${t} is not a valid image reference: ${(e as Error).message}`,
-        { hint: 'write it as registry/repository:tag' },
-      );
-    }
-  }
-  for (const [k, v] of Object.entries(opts.buildArgs ?? {})) {
-    if (!ARG_VALUE.test(v)) {
-      throw new KuboxError(
-        'usage',
-        `--build-arg ${k}=${JSON.stringify(v)}: the value may only hold letters, digits and . _ : / + -`,
-      );
-    }
-    if (!Object.hasOwn(plan.spec.args, k)) {
-      throw new KuboxError('usage', `--build-arg ${k} is not declared in kubox.yaml`, {
-        hint: `declare it under args: (${Object.keys(plan.spec.args).join(', ') || 'none declared'})`,
-      });
-    }
-  }
-}
 
 export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
   const cwd = opts.cwd ?? process.cwd();
@@ -187,6 +118,7 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
       tags,
       platforms,
       builder: builderName,
+      engine: 'buildx',
       ...((summary?.digest ?? digest) ? { digest: summary?.digest ?? digest } : {}),
       images: summary?.images.map((i) => ({ platform: i.platform, digest: i.digest })) ?? [],
       labels: { ...plan.labels, ...labels },

@@ -1,0 +1,284 @@
+/**
+ * The content of each layer the native engine appends, from fetched files
+ * and the base's facts. Layers are split by how often they change (Debian
+ * packages, extra repositories, binaries, Python packages, package state,
+ * user), so changing one tool rebuilds one content layer plus the small
+ * state layer, and the rest come from the layer cache.
+ */
+import { createHash } from 'node:crypto';
+import { unarmor } from 'openpgp';
+import type { Deb } from '../../debian/deb.js';
+import type { FileEntry } from '../../oci/file-entry.js';
+import { infoFiles, mergeStatus, type InstalledPackage } from '../../native/dpkg-state.js';
+import {
+  alternativesFromPostinst,
+  applyAlternatives,
+  type Alternative,
+} from '../../native/alternatives.js';
+import { scriptEffects } from '../../native/maintscripts.js';
+import { caCertificates } from '../../native/ca-certificates.js';
+import { mapEntries, usrMergeMap } from '../../native/usrmerge.js';
+import { addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';
+import type { BaseTree } from '../../oci/base-tree.js';
+import { whiteout } from '../../oci/layer.js';
+import type { Plan } from '../../plan/plan.js';
+import type { BaseFacts } from './facts.js';
+import { keptPaths, type PathFilter } from './dpkg-filter.js';
+
+export interface DebInput {
+  name: string;
+  architecture: string;
+  /** The apt source it came from (lock's `source`). */
+  source: string;
+  deb: Deb;
+}
+
+const dir = (path: string, uid = 0, gid = 0, mode = 0o755): FileEntry => ({
+  path,
+  type: 'directory',
+  mode,
+  uid,
+  gid,
+});
+const file = (path: string, data: Uint8Array | string, mode = 0o644): FileEntry => ({
+  path,
+  type: 'file',
+  mode,
+  uid: 0,
+  gid: 0,
+  data: typeof data === 'string' ? Buffer.from(data) : data,
+});
+
+/**
+ * Parent directories a layer needs that the base does not have. Existing
+ * directories are left out so the layer never changes their mode or owner
+ * (dpkg leaves an existing directory as it is).
+ */
+export function withParents(entries: FileEntry[], tree: BaseTree): FileEntry[] {
+  const have = new Set(entries.map((e) => e.path));
+  const out = [...entries];
+  for (const e of entries) {
+    for (let i = e.path.lastIndexOf('/'); i > 0; i = e.path.lastIndexOf('/', i - 1)) {
+      const parent = e.path.slice(0, i);
+      if (have.has(parent)) continue;
+      have.add(parent);
+      if (!tree.get(tree.resolve(parent, true))) out.push(dir(parent));
+    }
+  }
+  return out;
+}
+
+/** A package's files, as dpkg would unpack them into this base. */
+function unpack(
+  d: DebInput,
+  tree: BaseTree,
+  facts: BaseFacts,
+  filters: readonly PathFilter[],
+): FileEntry[] {
+  const kept = keptPaths(
+    d.deb.files.map((f) => f.path),
+    filters,
+  );
+  const map = usrMergeMap((top) => facts.topLinks.get(top));
+  return mapEntries(
+    d.deb.files.filter((f) => kept.has(f.path)),
+    map,
+  ).filter((e) => {
+    if (e.type !== 'directory') return true;
+    const existing = tree.get(tree.resolve(e.path, true));
+    return existing === undefined;
+  });
+}
+
+export function debLayer(
+  debs: readonly DebInput[],
+  tree: BaseTree,
+  facts: BaseFacts,
+  filters: readonly PathFilter[],
+): FileEntry[] {
+  // Later packages win a path, as the later unpack would (order: the resolver's, dependencies first).
+  return withParents(
+    debs.flatMap((d) => unpack(d, tree, facts, filters)),
+    tree,
+  );
+}
+
+function installedPackage(d: DebInput): InstalledPackage {
+  const text = (name: string) => d.deb.control.get(name)?.toString('utf8');
+  const conffiles = text('conffiles');
+  const conffileMd5 = new Map<string, string>();
+  if (conffiles) {
+    const byPath = new Map(d.deb.files.map((f) => [`/${f.path}`, f]));
+    for (const line of conffiles.split('\n')) {
+      const path = line.trim().split(/\s+/).pop();
+      const data = path ? byPath.get(path)?.data : undefined;
+      if (path && data) conffileMd5.set(path, createHash('md5').update(data).digest('hex'));
+    }
+  }
+  const scripts = new Map<string, Uint8Array>();
+  for (const [name, bytes] of d.deb.control)
+    if (!['control', 'md5sums', 'conffiles'].includes(name)) scripts.set(name, bytes);
+  const control = text('control') ?? '';
+  const multiArch = /^Multi-Arch:\s*(\S+)/m.exec(control)?.[1];
+  const md5sums = text('md5sums');
+  return {
+    name: d.name,
+    arch: d.architecture,
+    ...(multiArch ? { multiArch } : {}),
+    control,
+    // dpkg lists the archive's root as "/."; the .deb reader leaves that entry out.
+    files: ['/.', ...d.deb.files.map((f) => `/${f.path}`)],
+    ...(md5sums !== undefined ? { md5sums } : {}),
+    ...(conffiles !== undefined ? { conffiles } : {}),
+    conffileMd5,
+    scripts,
+  };
+}
+
+export interface StateLayer {
+  entries: FileEntry[];
+  warnings: string[];
+}
+
+/**
+ * dpkg's database with the new packages, and what their maintainer scripts
+ * would have done that the image needs: alternatives links, the CA bundle.
+ * Everything else the scripts do is reported, naming the package.
+ */
+export function stateLayer(
+  debs: readonly DebInput[],
+  tree: BaseTree,
+  facts: BaseFacts,
+): StateLayer {
+  if (debs.length === 0) return { entries: [], warnings: [] };
+  // Sorted so the same packages always report the same warnings in the same order.
+  const installed = debs.map(installedPackage);
+  const entries: FileEntry[] = [
+    file('var/lib/dpkg/status', mergeStatus(facts.dpkgStatus, installed)),
+    ...installed.flatMap(infoFiles),
+  ];
+  const warnings: string[] = [];
+  const alternatives: Alternative[] = [];
+  const newPaths = new Set(debs.flatMap((d) => d.deb.files.map((f) => f.path)));
+  const map = usrMergeMap((top) => facts.topLinks.get(top));
+  for (const d of debs) {
+    const scripts = new Map(d.deb.control);
+    const effects = scriptEffects(
+      d.name,
+      scripts,
+      d.deb.files.map((f) => f.path),
+    );
+    warnings.push(...effects.warnings);
+    const postinst = d.deb.control.get('postinst');
+    if (postinst) {
+      const found = alternativesFromPostinst(postinst.toString('utf8'));
+      alternatives.push(...found.alternatives);
+      if (found.unparsed)
+        warnings.push(
+          `${d.name}: postinst calls update-alternatives in a way kubox cannot follow; its links are missing`,
+        );
+    }
+  }
+  if (alternatives.length > 0) {
+    const exists = (p: string) => {
+      const rel = map(p.replace(/^\//, ''));
+      return newPaths.has(p.replace(/^\//, '')) || tree.get(tree.resolve(rel, false)) !== undefined;
+    };
+    // Links such as /bin/nc land through the base's merged-/usr symlinks, like every package path.
+    const applied = applyAlternatives(facts.alternatives, alternatives, exists);
+    entries.push(...mapEntries(applied.entries, map));
+    warnings.push(...applied.warnings);
+  }
+  // update-ca-certificates, when a package brought certificates.
+  const certs = new Map<string, Buffer>();
+  for (const d of debs)
+    for (const f of d.deb.files)
+      if (f.type === 'file' && f.data && /^usr\/share\/ca-certificates\/.+\.crt$/.test(f.path))
+        certs.set(f.path.slice('usr/share/ca-certificates/'.length), Buffer.from(f.data));
+  if (certs.size > 0 && debs.some((d) => d.name === 'ca-certificates')) {
+    const ca = caCertificates(certs);
+    entries.push(...ca.entries);
+    warnings.push(...ca.warnings);
+  }
+  return { entries: withParents(entries, tree), warnings };
+}
+
+/** An extra repository, kept usable for `apt-get install` inside the image, as the Dockerfile does. */
+export function repositoryFiles(
+  repos: readonly {
+    name: string;
+    url: string;
+    suite: string;
+    components: string[];
+    keyring: Uint8Array;
+  }[],
+): FileEntry[] {
+  return repos.flatMap((r) => {
+    const keyring = `etc/apt/keyrings/${r.name}-apt-keyring.gpg`;
+    const line = `deb [signed-by=/${keyring}] ${r.url} ${r.suite}${r.components.length ? ` ${r.components.join(' ')}` : ''}\n`;
+    return [file(keyring, r.keyring), file(`etc/apt/sources.list.d/${r.name}.list`, line)];
+  });
+}
+
+/** What `gpg --dearmor` writes: the key's packets, without the ASCII armor. */
+export async function dearmor(key: Uint8Array): Promise<Uint8Array> {
+  const text = Buffer.from(key).toString('latin1');
+  if (!text.includes('-----BEGIN PGP')) return key;
+  const { data } = await unarmor(text);
+  return data as Uint8Array;
+}
+
+export function binaryLayer(
+  binaries: readonly { name: string; dest: string; mode: string; data: Uint8Array }[],
+  tree: BaseTree,
+): FileEntry[] {
+  return withParents(
+    binaries.map((b) => file(b.dest.replace(/^\//, ''), b.data, Number.parseInt(b.mode, 8))),
+    tree,
+  );
+}
+
+/** passwd/group/shadow with the spec's user, its home from /etc/skel, and the workdir it owns. */
+export function userLayer(
+  plan: Plan,
+  tree: BaseTree,
+  facts: BaseFacts,
+  epoch: number,
+): FileEntry[] {
+  const { user } = plan;
+  const files = addUser(facts.users, user, { days: Math.floor(epoch / 86400) });
+  const entries: FileEntry[] = [file('etc/passwd', files.passwd), file('etc/group', files.group)];
+  // shadow files are root-only on Debian (root:shadow 0640).
+  const shadowGid = /^shadow:[^:]*:(\d+):/m.exec(files.group)?.[1];
+  const secret = (path: string, body: string): FileEntry => ({
+    ...file(path, body, 0o640),
+    gid: shadowGid ? Number(shadowGid) : 0,
+  });
+  if (files.shadow !== undefined) entries.push(secret('etc/shadow', files.shadow));
+  if (files.gshadow !== undefined) entries.push(secret('etc/gshadow', files.gshadow));
+  entries.push(...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }));
+  const workdir = plan.spec.workdir.replace(/^\//, '');
+  if (!entries.some((e) => e.path === workdir)) entries.push(dir(workdir, user.uid, user.gid));
+  entries.push(...aptLeftovers(tree));
+  return withParents(entries, tree);
+}
+
+/**
+ * What the Dockerfile's `apt-get clean && rm -rf /var/lib/apt/lists/*` takes
+ * out of the base: the native engine never writes these, but a base may
+ * carry them, and both engines must give the same image.
+ */
+export function aptLeftovers(tree: BaseTree): FileEntry[] {
+  const gone = [
+    ...tree.list('var/lib/apt/lists').map((n) => `var/lib/apt/lists/${n}`),
+    ...tree
+      .list('var/cache/apt/archives')
+      .filter((n) => n.endsWith('.deb'))
+      .map((n) => `var/cache/apt/archives/${n}`),
+    ...tree
+      .list('var/cache/apt')
+      .filter((n) => n.endsWith('.bin'))
+      .map((n) => `var/cache/apt/${n}`),
+  ];
+  return gone.map(whiteout);
+}

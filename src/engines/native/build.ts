@@ -1,0 +1,572 @@
+/**
+ * The native engine: kubox.yaml -> OCI image with no Docker daemon and
+ * nothing run inside the image. The base is pulled by digest, packages and
+ * wheels come from the lock (resolved first when there is none, or when the
+ * spec changed), each layer is cached by the digest of its inputs, and every
+ * platform lands in one index. Same spec + same lock = same index digest.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { link, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { cacheDir, ContentCache } from '../../cache.js';
+import { readDeb } from '../../debian/deb.js';
+import { KuboxError } from '../../errors.js';
+import { run } from '../../exec.js';
+import { writeFileAtomic } from '../../fs.js';
+import { kuboxVersion } from '../../version.js';
+import { buildEpoch, sourceInfo } from '../../git.js';
+import type { BaseTree } from '../../oci/base-tree.js';
+import type { FileEntry } from '../../oci/file-entry.js';
+import { appendLayers, canonicalJson, manifestFor } from '../../oci/image-build.js';
+import { whiteout, writeLayer, type LayerBlob } from '../../oci/layer.js';
+import { blobPath, createLayout, openLayout, packLayout, writeIndex } from '../../oci/layout.js';
+import { parseReference } from '../../oci/reference.js';
+import { MediaType, type Descriptor } from '../../oci/types.js';
+import { installWheel } from '../../python/wheel.js';
+import type { Plan } from '../../plan/plan.js';
+import { pushLayout } from '../../registry/push.js';
+import { buildLabels } from '../buildx/argv.js';
+import { checkOptions, defaultOutput, type BuildOptions, type BuildResult } from '../options.js';
+import {
+  binaryLayer,
+  dearmor,
+  debLayer,
+  repositoryFiles,
+  stateLayer,
+  userLayer,
+  type DebInput,
+} from './assemble.js';
+import { baseTree, pullBase, type BaseImage } from './base.js';
+import { parseDpkgFilters } from './dpkg-filter.js';
+import { baseFacts, pythonArch, type BaseFacts } from './facts.js';
+import {
+  changedInputs,
+  formatLock,
+  lockInputs,
+  lockPath,
+  readLock,
+  writeLock,
+  type Lock,
+} from './lock.js';
+import { resolveLock } from './resolve.js';
+import { expandArgs } from './args.js';
+
+/**
+ * Bump when the bytes a layer is made of change for the same inputs (kubox's
+ * version is part of the key too): old cache entries then miss.
+ */
+const LAYER_FORMAT = 2;
+
+interface PlatformBase {
+  image: BaseImage;
+  tree: BaseTree;
+  facts: BaseFacts;
+}
+
+async function loadBases(plan: Plan, platforms: readonly string[], root: string) {
+  const images = await pullBase(plan.spec.base, platforms, root);
+  return Promise.all(
+    images.map(async (image): Promise<PlatformBase> => {
+      const tree = await baseTree(image);
+      return { image, tree, facts: baseFacts(tree, plan.spec.base) };
+    }),
+  );
+}
+
+/** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
+async function lockFor(
+  plan: Plan,
+  args: Record<string, string>,
+  bases: readonly PlatformBase[],
+  cache: ContentCache,
+  opts: BuildOptions,
+  log: (m: string) => void,
+): Promise<{ lock: Lock; path: string; written: boolean }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
+  const existing = await readLock(path);
+  const inputs = lockInputs(plan.spec, args);
+  const changed = existing ? changedInputs(existing.inputs, inputs) : [];
+  if (existing && changed.length === 0) return { lock: existing, path, written: false };
+  if (opts.locked) {
+    throw new KuboxError(
+      'lock',
+      existing
+        ? `${path} does not match the spec: ${changed.join(', ')} changed`
+        : `--locked, but there is no ${path}`,
+      { hint: 'run `kubox lock` and commit kubox.lock, or build without --locked' },
+    );
+  }
+  log(existing ? `spec changed (${changed.join(', ')}): resolving again` : `no ${path}: resolving`);
+  const info = await sourceInfo(cwd);
+  const lock = await resolveLock({
+    spec: plan.spec,
+    args,
+    bases,
+    cache,
+    sourceDateEpoch: buildEpoch(process.env, info),
+    log,
+  });
+  await writeLock(path, lock);
+  log(`wrote ${path}`);
+  return { lock, path, written: true };
+}
+
+/**
+ * `kubox lock`: resolve again from the current sources and rewrite the lock.
+ * When nothing but the time would change, the lock file is left as it is.
+ */
+export async function refreshLock(
+  plan: Plan,
+  opts: Pick<BuildOptions, 'buildArgs' | 'specSource' | 'cwd' | 'cacheDir' | 'log'> = {},
+): Promise<{ path: string; lock: Lock; changed: boolean }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const log = opts.log ?? (() => {});
+  checkOptions(plan, opts);
+  const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
+  const root = opts.cacheDir ?? cacheDir();
+  const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
+  const existing = await readLock(path);
+  const bases = await loadBases(plan, plan.spec.platforms, root);
+  const lock = await resolveLock({
+    spec: plan.spec,
+    args,
+    bases,
+    cache: new ContentCache(join(root, 'blobs')),
+    sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, await sourceInfo(cwd)),
+    log,
+  });
+  if (existing && formatLock(existing) === formatLock(lock))
+    return { path, lock: existing, changed: false };
+  await writeLock(path, lock);
+  return { path, lock, changed: true };
+}
+
+/** A layer from the cache when its inputs were built before, else built and remembered. */
+interface LayerContent {
+  entries: FileEntry[];
+  /** Kept with the cached layer, so a cache hit reports them as the first build did. */
+  warnings?: string[];
+}
+
+async function cachedLayer(
+  root: string,
+  key: unknown,
+  build: () => Promise<LayerContent>,
+  mtime: number,
+): Promise<{ blob?: LayerBlob; warnings: string[]; cached: boolean }> {
+  const id = createHash('sha256')
+    .update(JSON.stringify({ format: LAYER_FORMAT, kubox: kuboxVersion(), key }))
+    .digest('hex');
+  const record = join(root, 'layers', `${id}.json`);
+  if (existsSync(record)) {
+    const saved = JSON.parse(await readFile(record, 'utf8')) as {
+      blob: Omit<LayerBlob, 'path'> | null;
+      warnings: string[];
+    };
+    if (saved.blob === null) return { warnings: saved.warnings, cached: true };
+    const path = blobPath(root, saved.blob.digest);
+    if (existsSync(path))
+      return { blob: { ...saved.blob, path }, warnings: saved.warnings, cached: true };
+  }
+  const { entries, warnings = [] } = await build();
+  let blob: LayerBlob | undefined;
+  if (entries.length > 0) {
+    const dir = join(root, 'blobs', 'sha256');
+    await mkdir(dir, { recursive: true });
+    blob = await writeLayer(entries, { dir, mtime });
+  }
+  const saved = blob ? { digest: blob.digest, diffId: blob.diffId, size: blob.size } : null;
+  await writeFileAtomic(record, JSON.stringify({ blob: saved, warnings }));
+  return { ...(blob ? { blob } : {}), warnings, cached: false };
+}
+
+interface BuiltPlatform {
+  platform: string;
+  descriptor: Descriptor;
+  layers: { digest: string; createdBy: string; cached: boolean }[];
+  warnings: string[];
+}
+
+async function buildPlatform(
+  plan: Plan,
+  base: PlatformBase,
+  lock: Lock,
+  files: Map<string, string>,
+  keyrings: Map<string, Uint8Array>,
+  args: Record<string, string>,
+  epoch: number,
+  labels: Record<string, string>,
+  root: string,
+): Promise<BuiltPlatform> {
+  const { image, tree, facts } = base;
+  const locked = lock.platforms[image.platform]!;
+  if (locked.base.manifest !== image.manifestDescriptor.digest)
+    throw new KuboxError(
+      'lock',
+      `kubox.lock was resolved against base manifest ${locked.base.manifest} for ${image.platform}, but the base now gives ${image.manifestDescriptor.digest}`,
+      { hint: 'run `kubox lock` to resolve again' },
+    );
+  const baseKey = image.manifestDescriptor.digest;
+  const warnings: string[] = [];
+  const filters = parseDpkgFilters(facts.dpkgFilters);
+
+  // .debs are read once, for whichever layers miss the cache.
+  let debsRead: DebInput[] | undefined;
+  const debs = async () =>
+    (debsRead ??= await Promise.all(
+      locked.debs.map(async (d) => ({
+        name: d.name,
+        architecture: d.architecture,
+        source: d.source,
+        deb: await readDeb(
+          await readFile(files.get(d.sha256)!),
+          `${d.name}_${d.version}_${d.architecture}.deb`,
+        ),
+      })),
+    ));
+  const fromDebian = (s: string) => s === 'debian' || s.startsWith('debian-');
+
+  const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
+    {
+      createdBy: `kubox: Debian packages (${locked.debs.filter((d) => fromDebian(d.source)).length})`,
+      key: [
+        'debian',
+        baseKey,
+        locked.debs.filter((d) => fromDebian(d.source)).map((d) => d.sha256),
+      ],
+      build: async () => ({
+        entries: debLayer(
+          (await debs()).filter((d) => fromDebian(d.source)),
+          tree,
+          facts,
+          filters,
+        ),
+      }),
+    },
+    {
+      createdBy: `kubox: apt repositories ${plan.spec.apt.repositories.map((r) => r.name).join(', ')}`,
+      key: [
+        'repositories',
+        baseKey,
+        lock.keys.map((k) => k.sha256),
+        plan.spec.apt.repositories.map((r) => [
+          r.name,
+          expandArgs(r.url, args),
+          r.suite,
+          r.components,
+        ]),
+        locked.debs.filter((d) => !fromDebian(d.source)).map((d) => d.sha256),
+      ],
+      build: async () => ({
+        entries: [
+          ...debLayer(
+            (await debs()).filter((d) => !fromDebian(d.source)),
+            tree,
+            facts,
+            filters,
+          ),
+          ...repositoryFiles(
+            plan.spec.apt.repositories.map((r) => ({
+              name: r.name,
+              url: expandArgs(r.url, args),
+              suite: r.suite,
+              components: r.components,
+              keyring: keyrings.get(r.name)!,
+            })),
+          ),
+        ],
+      }),
+    },
+    {
+      createdBy: `kubox: binaries ${plan.spec.binaries.map((b) => b.name).join(', ')}`,
+      key: [
+        'binaries',
+        baseKey,
+        plan.spec.binaries.map((b, i) => [b.dest, b.mode, locked.binaries[i]!.sha256]),
+      ],
+      build: async () => ({
+        entries: binaryLayer(
+          await Promise.all(
+            plan.spec.binaries.map(async (b, i) => ({
+              name: b.name,
+              dest: b.dest,
+              mode: b.mode,
+              data: await readFile(files.get(locked.binaries[i]!.sha256)!),
+            })),
+          ),
+          tree,
+        ),
+      }),
+    },
+    {
+      createdBy: `kubox: Python packages (${locked.wheels.length})`,
+      key: ['python', baseKey, locked.wheels.map((w) => w.sha256)],
+      build: async () => {
+        if (locked.wheels.length === 0) return { entries: [] };
+        const target = { ...facts.python!, arch: pythonArch(image.platform) };
+        const requested = new Set(
+          plan.spec.pip.packages.map((p) =>
+            (typeof p === 'string' ? p : p.name)
+              .split(/[=<>!~[;\s]/)[0]!
+              .replace(/[-_.]+/g, '-')
+              .toLowerCase(),
+          ),
+        );
+        const entries: FileEntry[] = [];
+        // An upgrade of something the base has: its old metadata goes, as with pip's uninstall.
+        for (const w of locked.wheels) {
+          const old = facts.pythonMetadataDirs.get(w.name);
+          if (old && !old.endsWith(`-${w.version}.dist-info`)) entries.push(whiteout(old));
+        }
+        for (const w of locked.wheels)
+          entries.push(
+            ...installWheel(await readFile(files.get(w.sha256)!), w.filename, target, {
+              installer: 'kubox',
+              requested: requested.has(w.name),
+            }),
+          );
+        return { entries };
+      },
+    },
+    {
+      createdBy: 'kubox: package state (dpkg database, alternatives, CA certificates)',
+      key: ['state', baseKey, locked.debs.map((d) => d.sha256)],
+      build: async () => stateLayer(await debs(), tree, facts),
+    },
+    {
+      createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,
+      key: ['user', baseKey, plan.user, plan.spec.workdir, epoch],
+      build: async () => ({ entries: userLayer(plan, tree, facts, epoch) }),
+    },
+  ];
+
+  const layers: { blob: LayerBlob; createdBy: string; cached: boolean }[] = [];
+  for (const s of specs) {
+    const got = await cachedLayer(root, s.key, s.build, epoch);
+    warnings.push(...got.warnings);
+    if (got.blob) layers.push({ blob: got.blob, createdBy: s.createdBy, cached: got.cached });
+  }
+
+  const created = new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const config = appendLayers(image.config, layers, {
+    created,
+    user: `${plan.user.uid}:${plan.user.gid}`,
+    workdir: plan.spec.workdir,
+    cmd: plan.spec.cmd,
+    env: plan.spec.env,
+    labels,
+  });
+  const configBytes = canonicalJson(config);
+  const configDigest = await storeBlob(root, configBytes);
+  const manifest = manifestFor(
+    configDigest,
+    configBytes.length,
+    image.manifest.layers,
+    layers.map((l) => l.blob),
+  );
+  const manifestBytes = canonicalJson(manifest);
+  const manifestDigest = await storeBlob(root, manifestBytes);
+  const platformField = image.config.variant
+    ? {
+        os: image.config.os,
+        architecture: image.config.architecture,
+        variant: image.config.variant as string,
+      }
+    : { os: image.config.os, architecture: image.config.architecture };
+  return {
+    platform: image.platform,
+    descriptor: {
+      mediaType: MediaType.ociManifest,
+      digest: manifestDigest,
+      size: manifestBytes.length,
+      platform: platformField,
+    },
+    layers: layers.map((l) => ({
+      digest: l.blob.digest,
+      createdBy: l.createdBy,
+      cached: l.cached,
+    })),
+    warnings,
+  };
+}
+
+async function storeBlob(root: string, bytes: Buffer): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const path = blobPath(root, digest);
+  if (!existsSync(path)) {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  }
+  return digest;
+}
+
+/** An OCI layout of just this image, its blobs hard-linked from the cache (copied across devices). */
+async function layoutOf(
+  root: string,
+  dir: string,
+  indexDigest: string,
+  indexSize: number,
+  blobs: Iterable<string>,
+  name?: string,
+) {
+  await createLayout(dir);
+  for (const digest of new Set(blobs)) {
+    const from = blobPath(root, digest);
+    const to = blobPath(dir, digest);
+    await link(from, to).catch(() => copyFile(from, to));
+  }
+  await writeIndex(dir, {
+    schemaVersion: 2,
+    manifests: [
+      {
+        mediaType: MediaType.ociIndex,
+        digest: indexDigest,
+        size: indexSize,
+        // As BuildKit writes them: docker load names the image after io.containerd.image.name.
+        ...(name
+          ? {
+              annotations: {
+                'io.containerd.image.name': name,
+                'org.opencontainers.image.ref.name': parseReference(name).tag ?? 'latest',
+              },
+            }
+          : {}),
+      },
+    ],
+  });
+}
+
+export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const log = opts.log ?? (() => {});
+  checkOptions(plan, opts);
+  const platforms = [...(opts.platforms ?? plan.spec.platforms)];
+  const output = opts.output ?? defaultOutput(plan, cwd);
+  const tags = [...(opts.tags ?? plan.tags)];
+  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository)
+    throw new KuboxError(
+      'usage',
+      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
+    );
+  const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
+  const root = opts.cacheDir ?? cacheDir();
+  const cache = new ContentCache(join(root, 'blobs'));
+
+  // The lock covers every platform of the spec, whatever subset this build makes.
+  const lockPlatforms = [...new Set([...plan.spec.platforms, ...platforms])];
+  log(`native engine: reading base ${plan.spec.base} (${lockPlatforms.join(', ')})`);
+  const bases = await loadBases(plan, lockPlatforms, root);
+  const { lock, path: lockFile, written } = await lockFor(plan, args, bases, cache, opts, log);
+
+  const epochEnv = process.env.SOURCE_DATE_EPOCH;
+  const epoch = epochEnv && /^\d+$/.test(epochEnv) ? Number(epochEnv) : lock.sourceDateEpoch;
+
+  // Everything the lock names, by sha256, in parallel; cached files are not fetched again.
+  const wanted = bases.filter((b) => platforms.includes(b.image.platform));
+  const items = [
+    ...lock.keys.map((k) => ({ url: k.url, sha256: k.sha256, what: `${k.name} signing key` })),
+    ...wanted.flatMap((b) => {
+      const p = lock.platforms[b.image.platform];
+      if (!p)
+        throw new KuboxError('lock', `kubox.lock has no ${b.image.platform}`, {
+          hint: 'run `kubox lock`',
+        });
+      return [
+        ...p.debs.map((d) => ({
+          url: d.url,
+          sha256: d.sha256,
+          size: d.size,
+          what: `${d.name}_${d.version}_${d.architecture}.deb`,
+        })),
+        ...p.binaries.map((x) => ({ url: x.url, sha256: x.sha256, what: x.name })),
+        ...p.wheels.map((w) => ({ url: w.url, sha256: w.sha256, what: w.filename })),
+      ];
+    }),
+  ];
+  const files = await cache.fetchAll(items, opts.onProgress ? { progress: opts.onProgress } : {});
+  const keyrings = new Map<string, Uint8Array>();
+  for (const k of lock.keys)
+    keyrings.set(k.name, await dearmor(await readFile(files.get(k.sha256)!)));
+
+  const info = await sourceInfo(cwd);
+  const labels = { ...plan.labels, ...buildLabels(new Date(epoch * 1000), info.revision) };
+  log(`assembling ${wanted.map((b) => b.image.platform).join(', ')}`);
+  const built = await Promise.all(
+    wanted.map((b) => buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root)),
+  );
+
+  const index = {
+    schemaVersion: 2 as const,
+    mediaType: MediaType.ociIndex,
+    manifests: built.map((b) => b.descriptor),
+  };
+  const indexBytes = canonicalJson(index);
+  const indexDigest = await storeBlob(root, indexBytes);
+  const blobs = [
+    indexDigest,
+    ...built.flatMap((b) => [b.descriptor.digest]),
+    ...(
+      await Promise.all(
+        built.map(async (b) => {
+          const m = JSON.parse(await readFile(blobPath(root, b.descriptor.digest), 'utf8')) as {
+            config: Descriptor;
+            layers: Descriptor[];
+          };
+          return [m.config.digest, ...m.layers.map((l) => l.digest)];
+        }),
+      )
+    ).flat(),
+  ];
+
+  const work = await mkdtemp(join(tmpdir(), 'kubox-native-'));
+  try {
+    const dir = join(work, 'layout');
+    await layoutOf(root, dir, indexDigest, indexBytes.length, blobs, tags[0]);
+    if (output.type === 'oci') {
+      await packLayout(dir, output.path);
+    } else if (output.type === 'push') {
+      log(`pushing ${tags.join(', ')}`);
+      // The base's layers are never uploaded again when the target registry already holds them.
+      const baseRef = parseReference(plan.spec.base);
+      const sameRegistry = tags.every((t) => parseReference(t).registry === baseRef.registry);
+      await pushLayout(await openLayout(dir), tags, {
+        log,
+        ...(sameRegistry ? { mountFrom: [baseRef.repository] } : {}),
+      });
+    } else {
+      const archive = join(work, 'image.oci.tar');
+      await packLayout(dir, archive);
+      const res = await run('docker', ['load', '--input', archive]);
+      if (res.exitCode !== 0)
+        throw new KuboxError('build-failed', `docker load failed: ${res.stderr.trim()}`, {
+          hint: 'is a Docker engine running? Without one, write an archive (--output oci:PATH) or --push',
+        });
+      for (const t of tags) {
+        // docker load names the image after the archive's ref.name; tag the rest.
+        if (t === tags[0]) continue;
+        await run('docker', ['tag', tags[0]!, t]);
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+
+  const warnings = [...new Set(built.flatMap((b) => b.warnings))];
+  return {
+    output,
+    tags,
+    platforms,
+    builder: 'native',
+    engine: 'native',
+    digest: indexDigest,
+    images: built.map((b) => ({ platform: b.platform, digest: b.descriptor.digest })),
+    labels,
+    warnings,
+    lock: { path: lockFile, written },
+  };
+}

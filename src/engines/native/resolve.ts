@@ -1,0 +1,223 @@
+/**
+ * Spec -> kubox.lock: every platform's .debs (from signed apt sources,
+ * resolved against what the base already has), binaries and wheels, each
+ * with its URL and sha256. This is the only step that needs the network for
+ * metadata; a build from a lock only fetches the bytes it names.
+ */
+import { createHash } from 'node:crypto';
+import { ContentCache, fetchBytes } from '../../cache.js';
+import { KuboxError } from '../../errors.js';
+import { fetchPackages, fetchRelease, type Release } from '../../debian/repo.js';
+import { debianSources, type AptSource } from '../../debian/sources.js';
+import { debianArchiveKeys, readKeys } from '../../debian/keyring.js';
+import { PackageIndex, resolve as resolveDebs, type PackageRecord } from '../../debian/resolve.js';
+import { targetArch } from '../../oci/platform.js';
+import { resolveWheels } from '../../python/resolve.js';
+import { metadataByDownload } from '../../python/index.js';
+import type { Spec } from '../../spec/schema.js';
+import type { BaseFacts } from './facts.js';
+import { pythonArch } from './facts.js';
+import type { BaseImage } from './base.js';
+import { lockInputs, type Lock, type LockedPlatform } from './lock.js';
+import { expandArgs } from './args.js';
+
+export const DEFAULT_PYPI = 'https://pypi.org/simple/';
+
+export interface ResolveInput {
+  spec: Spec;
+  args: Readonly<Record<string, string>>;
+  bases: readonly { image: BaseImage; facts: BaseFacts }[];
+  cache: ContentCache;
+  sourceDateEpoch: number;
+  log: (msg: string) => void;
+}
+
+/** The official python images say their exact version in PYTHON_VERSION; markers may need it. */
+function pythonFullVersion(config: BaseImage['config']): string | undefined {
+  const env = (config.config?.Env as string[] | undefined) ?? [];
+  const v = env.find((e) => e.startsWith('PYTHON_VERSION='))?.slice('PYTHON_VERSION='.length);
+  return v && /^\d+\.\d+\.\d+$/.test(v) ? v : undefined;
+}
+
+const packageName = (e: string | { name: string }) => (typeof e === 'string' ? e : e.name);
+
+/** The Debian release the base runs, so the packages match its libc and friends. */
+function codenameOf(bases: ResolveInput['bases'], spec: Spec): string {
+  const names = new Set(bases.map((b) => b.facts.codename));
+  const [codename] = names;
+  if (names.size !== 1 || !codename)
+    throw new KuboxError(
+      'build-failed',
+      `the native engine installs Debian packages, but ${spec.base} ${
+        names.size > 1
+          ? `is a different Debian release per platform (${[...names].join(', ')})`
+          : 'has no VERSION_CODENAME in /etc/os-release'
+      }`,
+      { hint: 'use a Debian-based base (such as python:3.13-slim), or --engine buildx' },
+    );
+  return codename;
+}
+
+async function extraSources(
+  spec: Spec,
+  args: Readonly<Record<string, string>>,
+): Promise<{ sources: AptSource[]; keys: Lock['keys']; keyBytes: Map<string, Uint8Array> }> {
+  const sources: AptSource[] = [];
+  const keys: Lock['keys'] = [];
+  const keyBytes = new Map<string, Uint8Array>();
+  for (const r of spec.apt.repositories) {
+    const url = expandArgs(r.url, args);
+    const keyUrl = expandArgs(r.key, args);
+    const bytes = await fetchBytes(keyUrl, { maxBytes: 1 << 20 });
+    keys.push({
+      name: r.name,
+      url: keyUrl,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    keyBytes.set(r.name, bytes);
+    sources.push({
+      name: r.name,
+      url: url.endsWith('/') ? url : `${url}/`,
+      suite: r.suite,
+      components: r.components,
+      keys: { url: keyUrl },
+    });
+  }
+  return { sources, keys, keyBytes };
+}
+
+async function binariesFor(
+  spec: Spec,
+  args: Readonly<Record<string, string>>,
+  arch: string,
+): Promise<LockedPlatform['binaries']> {
+  const out: LockedPlatform['binaries'] = [];
+  for (const b of spec.binaries) {
+    const vars = { ...args, TARGETARCH: arch, TARGETOS: 'linux' };
+    const url = expandArgs(b.url, vars);
+    let sha256 = b.sha256?.[arch as keyof typeof b.sha256];
+    if (!sha256 && b.checksumUrl) {
+      const sumUrl = expandArgs(b.checksumUrl, vars);
+      const first =
+        (await fetchBytes(sumUrl, { maxBytes: 1 << 16 })).toString('utf8').trim().split(/\s+/)[0] ??
+        '';
+      if (!/^[a-f0-9]{64}$/.test(first))
+        throw new KuboxError('integrity', `${sumUrl} does not start with a sha256 checksum`, {
+          hint: `pin binaries[].sha256.${arch} for ${b.name} in kubox.yaml`,
+        });
+      sha256 = first;
+    }
+    if (!sha256)
+      throw new KuboxError('spec', `binary ${b.name} has no sha256 for ${arch}`, {
+        hint: `add binaries[].sha256.${arch} or a checksumUrl`,
+      });
+    out.push({ name: b.name, url, sha256 });
+  }
+  return out;
+}
+
+export async function resolveLock(input: ResolveInput): Promise<Lock> {
+  const { spec, args, bases, cache, log } = input;
+  const platforms = bases.map((b) => b.image.platform);
+  const requests = [
+    ...spec.apt.packages.map(packageName),
+    ...spec.apt.repositories.flatMap((r) => r.packages.map(packageName)),
+  ];
+
+  // Signed metadata, once for all platforms.
+  let releases: Release[] = [];
+  let keys: Lock['keys'] = [];
+  if (requests.length > 0) {
+    const codename = codenameOf(bases, spec);
+    const debian = debianSources({
+      codename,
+      ...(spec.apt.mirror ? { mirror: spec.apt.mirror } : {}),
+      ...(spec.apt.securityMirror ? { securityMirror: spec.apt.securityMirror } : {}),
+      ...(spec.apt.snapshot ? { snapshot: spec.apt.snapshot } : {}),
+    });
+    const extra = await extraSources(spec, args);
+    keys = extra.keys;
+    const archive = await debianArchiveKeys();
+    log(`verifying ${debian.length + extra.sources.length} apt sources (InRelease)`);
+    releases = await Promise.all([
+      ...debian.map((s) => fetchRelease(s, { keys: archive })),
+      ...extra.sources.map(async (s) =>
+        fetchRelease(s, { keys: await readKeys(extra.keyBytes.get(s.name)!) }),
+      ),
+    ]);
+  }
+
+  const locked: Record<string, LockedPlatform> = {};
+  for (const { image, facts } of bases) {
+    const arch = targetArch(image.platform);
+    let debs: PackageRecord[] = [];
+    if (requests.length > 0) {
+      const index = new PackageIndex(arch);
+      const lists = await Promise.all(releases.map((r) => fetchPackages(r, arch, cache)));
+      for (const list of lists) for (const rec of list) index.add(rec);
+      debs = resolveDebs(index, requests, { installed: facts.installed });
+      log(`${image.platform}: ${debs.length} Debian packages to add`);
+    }
+
+    let wheels: LockedPlatform['wheels'] = [];
+    const pipRequests = spec.pip.packages.map(packageName);
+    if (pipRequests.length > 0) {
+      if (!facts.python)
+        throw new KuboxError(
+          'build-failed',
+          `pip packages are listed, but ${spec.base} (${image.platform}) has no python3 the native engine can find`,
+          { hint: 'use a base with Python (python:3.x-slim), or --engine buildx' },
+        );
+      const target = { ...facts.python, arch: pythonArch(image.platform) };
+      const indexUrl = spec.pip.indexUrl ? expandArgs(spec.pip.indexUrl, args) : DEFAULT_PYPI;
+      // Metadata comes from PEP 658 files when the index has them, else from the wheel itself;
+      // one download map keeps a wheel from being fetched twice.
+      const downloads = new Map<string, { bytes: Uint8Array; sha256: string }>();
+      const fullVersion = pythonFullVersion(image.config);
+      const resolved = await resolveWheels(pipRequests, target, {
+        indexUrl,
+        installed: facts.pythonInstalled,
+        fetchWheelMetadata: metadataByDownload(fetch, downloads),
+        downloads,
+        ...(fullVersion ? { pythonFullVersion: fullVersion } : {}),
+      });
+      wheels = resolved.map((w) => ({
+        name: w.name,
+        version: w.version,
+        filename: w.filename,
+        url: w.url,
+        sha256: w.sha256,
+      }));
+      log(`${image.platform}: ${wheels.length} Python wheels to add`);
+    }
+
+    locked[image.platform] = {
+      base: { manifest: image.manifestDescriptor.digest, config: image.configDigest },
+      debs: debs.map((d) => ({
+        name: d.name,
+        version: d.version,
+        architecture: d.architecture,
+        source: d.source ?? 'debian',
+        url: d.url!,
+        sha256: d.sha256!,
+        size: d.size ?? 0,
+      })),
+      binaries: await binariesFor(spec, args, arch),
+      wheels,
+    };
+  }
+
+  return {
+    lockVersion: 1,
+    inputs: lockInputs(spec, args),
+    sourceDateEpoch: input.sourceDateEpoch,
+    sources: releases.map((r) => ({
+      name: r.source.name,
+      url: r.source.url,
+      suite: r.source.suite,
+      inRelease: r.inReleaseSha256,
+    })),
+    keys,
+    platforms: Object.fromEntries(platforms.map((p) => [p, locked[p]!])),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * What every engine's build takes and returns, and the checks on it that do
+ * not depend on the engine: one definition for buildx and native alike.
+ */
+import { resolve } from 'node:path';
+import { KuboxError } from '../errors.js';
+import { isKnownPlatform } from '../oci/platform.js';
+import { parseReference } from '../oci/reference.js';
+import type { Plan } from '../plan/plan.js';
+import { ARG_VALUE } from '../spec/schema.js';
+import type { BuildOutput } from './buildx/argv.js';
+
+export interface BuildOptions {
+  platforms?: readonly string[];
+  output?: BuildOutput;
+  /** Full references that replace the spec's tags. */
+  tags?: readonly string[];
+  builder?: string;
+  buildArgs?: Readonly<Record<string, string>>;
+  network?: string;
+  progress?: 'auto' | 'plain' | 'tty' | 'quiet';
+  /** Where ./out and the git checkout are looked for. */
+  cwd?: string;
+  log?: (msg: string) => void;
+  /** Which engine builds; default: the spec's `engine:` (auto). */
+  engine?: EngineName;
+  /** Native engine: fail when kubox.lock is missing or does not match the spec (CI). */
+  locked?: boolean;
+  /** Where the spec came from (its kubox.lock sits beside it); see lockPath. */
+  specSource?: string;
+  /** Native engine: kubox's cache directory (default: cacheDir()). */
+  cacheDir?: string;
+  /** Native engine: download progress. */
+  onProgress?: (e: { done: number; total: number; bytes: number; totalBytes: number }) => void;
+}
+
+export type EngineName = 'auto' | 'native' | 'buildx';
+
+export interface BuildResult {
+  output: BuildOutput;
+  tags: string[];
+  platforms: string[];
+  builder: string;
+  /** Digest of the image index (or manifest for a single platform). */
+  digest?: string;
+  images: { platform: string; digest: string }[];
+  labels: Record<string, string>;
+  /** The engine that built it (auto resolves to one of these). */
+  engine: 'buildx' | 'native';
+  /** Native engine: maintainer-script effects kubox did not emulate, one per package and effect. */
+  warnings?: string[];
+  /** Native engine: the lock used, and whether this build wrote it. */
+  lock?: { path: string; written: boolean };
+}
+
+/** Where a build goes when the command line does not say. */
+export function defaultArchivePath(plan: Plan, cwd: string): string {
+  return resolve(cwd, 'out', `${plan.spec.name}-${plan.spec.version}.oci.tar`);
+}
+
+export function defaultOutput(plan: Plan, cwd: string): BuildOutput {
+  if (plan.spec.image.repository) return { type: 'push' };
+  return { type: 'oci', path: defaultArchivePath(plan, cwd) };
+}
+
+export function checkOptions(plan: Plan, opts: BuildOptions): void {
+  for (const p of opts.platforms ?? []) {
+    if (!isKnownPlatform(p))
+      throw new KuboxError('usage', `unknown platform "${p}"`, {
+        hint: 'use os/arch such as linux/amd64 or linux/arm64',
+      });
+  }
+  for (const t of opts.tags ?? []) {
+    try {
+      if (!parseReference(t).tag) throw new Error('it has no tag');
+    } catch (e) {
+      throw new KuboxError(
+        'usage',
+        `--tag ${t} is not a valid image reference: ${(e as Error).message}`,
+        { hint: 'write it as registry/repository:tag' },
+      );
+    }
+  }
+  for (const [k, v] of Object.entries(opts.buildArgs ?? {})) {
+    if (!ARG_VALUE.test(v)) {
+      throw new KuboxError(
+        'usage',
+        `--build-arg ${k}=${JSON.stringify(v)}: the value may only hold letters, digits and . _ : / + -`,
+      );
+    }
+    if (!Object.hasOwn(plan.spec.args, k)) {
+      throw new KuboxError('usage', `--build-arg ${k} is not declared in kubox.yaml`, {
+        hint: `declare it under args: (${Object.keys(plan.spec.args).join(', ') || 'none declared'})`,
+      });
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * `--engine auto|native|buildx`: which engine builds. auto prefers buildx
+ * when a Docker engine with buildx answers (it can run anything a Dockerfile
+ * can), and falls back to the native engine, which needs nothing but Node.
+ * The choice is always said out loud.
+ */
+import { KuboxError } from '../errors.js';
+import type { Plan } from '../plan/plan.js';
+import { build as buildx } from './buildx/build.js';
+import { checkDocker } from './buildx/docker.js';
+import { buildNative } from './native/build.js';
+import type { BuildOptions, BuildResult, EngineName } from './options.js';
+
+const NO_DOCKER = new Set(['docker-missing', 'daemon-unreachable', 'buildx-missing']);
+
+export async function chooseEngine(
+  requested: EngineName,
+  log: (msg: string) => void = () => {},
+  probe: () => Promise<void> = checkDocker,
+): Promise<'buildx' | 'native'> {
+  if (requested !== 'auto') return requested;
+  try {
+    await probe();
+    log('engine: buildx (a Docker engine with buildx answered; --engine native builds without it)');
+    return 'buildx';
+  } catch (e) {
+    if (!(e instanceof KuboxError) || !NO_DOCKER.has(e.kind)) throw e;
+    log(`engine: native (${e.message})`);
+    return 'native';
+  }
+}
+
+export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
+  const engine = await chooseEngine(opts.engine ?? plan.spec.engine, opts.log);
+  if (engine === 'native') return buildNative(plan, opts);
+  if (opts.locked)
+    throw new KuboxError('usage', '--locked applies to the native engine only', {
+      hint: 'add --engine native (buildx resolves packages inside the build)',
+    });
+  return buildx(plan, opts);
+}

@@ -1,0 +1,225 @@
+/**
+ * The native engine end to end, on real parts: the loopback base image from
+ * the registry, real Debian packages from deb.debian.org (signed InRelease,
+ * Packages hashes, .deb hashes), the loopback signed kubectl repository, the
+ * MinIO client binaries and the pip index. The images it makes are checked
+ * with `kubox verify` in Docker (linux/arm64 under QEMU) and with dpkg and
+ * apt-get inside them; Docker is used only to look at the result.
+ */
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { parse, stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readArchive } from '../../src/oci/archive.js';
+import type { Lock } from '../../src/engines/native/lock.js';
+import { kubox } from '../support/cli.js';
+import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';
+
+let env: E2eEnv;
+let dir: string;
+let cliEnv: Record<string, string>;
+let lock: Lock;
+let firstDigest: string;
+const archive = () => join(dir, 'out', 'native.oci.tar');
+
+// A cache shared by runs on the same machine keeps the suite quick; the
+// reproducibility test below starts from an empty one.
+const SHARED_CACHE = '/var/cache/kubox-e2e/native-cache';
+
+const docker = (args: string[]) => execa('docker', args, { env: cliEnv, reject: false });
+
+async function loadArchive(path: string, platform: string): Promise<string> {
+  const res = await docker(['load', '--platform', platform, '--input', path]);
+  expect(res.exitCode, res.stderr).toBe(0);
+  return /Loaded image(?: ID)?: (\S+)/.exec(res.stdout)![1]!;
+}
+
+beforeAll(() => {
+  env = loadEnv();
+  dir = mkdtempSync(join(tmpdir(), 'kubox-native-'));
+  mkdirSync(SHARED_CACHE, { recursive: true });
+  const spec = localSpec(env, { engine: 'native' });
+  delete (spec as { builder?: unknown }).builder;
+  writeFileSync(join(dir, 'kubox.yaml'), specYaml(spec));
+  cliEnv = { DOCKER_CONFIG: env.dockerConfig, KUBOX_CACHE_DIR: SHARED_CACHE };
+});
+
+describe('kubox lock + build --engine native', () => {
+  it('locks every platform: Debian packages, the kubectl repository, mc and the wheel', async () => {
+    const res = await kubox(['lock', '--json'], { cwd: dir, env: cliEnv });
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    expect(JSON.parse(res.stdout).path).toBe(join(dir, 'kubox.lock'));
+    lock = JSON.parse(readFileSync(join(dir, 'kubox.lock'), 'utf8')) as Lock;
+    expect(Object.keys(lock.platforms).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    for (const [platform, p] of Object.entries(lock.platforms)) {
+      const arch = platform.split('/')[1]!;
+      const names = p.debs.map((d) => d.name);
+      expect(names).toEqual(expect.arrayContaining(['vim', 'curl', 'tree', 'redis', 'kubectl']));
+      for (const d of p.debs) {
+        expect(d.sha256).toMatch(/^[a-f0-9]{64}$/);
+        expect([arch, 'all']).toContain(d.architecture);
+      }
+      expect(p.debs.find((d) => d.name === 'kubectl')!.source).toBe('kubernetes');
+      expect(p.binaries).toEqual([
+        { name: 'mc', url: env.mcUrl.replace('${TARGETARCH}', arch), sha256: env.mcSha256[arch] },
+      ]);
+      expect(p.wheels.map((w) => w.name)).toEqual(['packaging']);
+    }
+    expect(lock.sources.map((s) => s.suite)).toEqual(
+      expect.arrayContaining(['bookworm', 'bookworm-updates', 'bookworm-security', '/']),
+    );
+  });
+
+  it('builds both platforms into one index without Docker, from the lock', async () => {
+    const res = await kubox(
+      ['build', '--engine', 'native', '--locked', '--output', `oci:${archive()}`, '--json'],
+      { cwd: dir, env: cliEnv },
+    );
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    const result = JSON.parse(res.stdout);
+    expect(result.engine).toBe('native');
+    const summary = await readArchive(archive());
+    expect(summary.digest).toBe(result.digest);
+    expect(summary.images.map((i) => i.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    firstDigest = result.digest;
+  });
+
+  it('passes kubox verify on linux/amd64 and linux/arm64 (arm64 under QEMU)', async () => {
+    const res = await kubox(['verify', `oci:${archive()}`, '--json'], { cwd: dir, env: cliEnv });
+    const report = JSON.parse(res.stdout);
+    const failed = report.results.filter((r: { status: string }) => r.status !== 'pass');
+    expect(failed, res.stderr.slice(-3000)).toEqual([]);
+    expect(res.exitCode).toBe(0);
+    const platforms = new Set(report.results.map((r: { platform: string }) => r.platform));
+    expect([...platforms].sort()).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+
+  it("lists exactly the locked packages plus the base's in dpkg's database", async () => {
+    const image = await loadArchive(archive(), 'linux/amd64');
+    const query = ['run', '--rm', '--network', 'none', '--platform', 'linux/amd64'];
+    const fmt = '${Package}\\t${Status}\\n';
+    const inImage = await docker([...query, image, 'dpkg-query', '-W', '-f', fmt]);
+    const inBase = await docker([...query, env.base, 'dpkg-query', '-W', '-f', fmt]);
+    expect(inImage.exitCode, inImage.stderr).toBe(0);
+    const names = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'))
+        .filter(([, s]) => s === 'install ok installed')
+        .map(([n]) => n!)
+        .sort();
+    const locked = lock.platforms['linux/amd64']!.debs.map((d) => d.name);
+    expect(names(inImage.stdout)).toEqual(
+      [...new Set([...names(inBase.stdout), ...locked])].sort(),
+    );
+    // dpkg knows where every file came from, and its database is consistent.
+    const owner = await docker([...query, image, 'dpkg', '-S', '/usr/bin/vim.basic']);
+    expect(owner.stdout).toMatch(/^vim: \/usr\/bin\/vim\.basic/m);
+    const audit = await docker([...query, '--user', '0', image, 'dpkg', '--audit']);
+    expect(audit.exitCode, audit.stdout + audit.stderr).toBe(0);
+    expect(audit.stdout.trim()).toBe('');
+  });
+
+  it('leaves apt working: apt-get install runs inside the image', async () => {
+    const image = await loadArchive(archive(), 'linux/amd64');
+    const res = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--user',
+      '0',
+      image,
+      'sh',
+      '-c',
+      'apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null && jq --version && vi --version | head -1',
+    ]);
+    expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
+    expect(res.stdout).toMatch(/^jq-1\./m);
+    expect(res.stdout).toMatch(/VIM - Vi IMproved/);
+  });
+
+  it('gives the same index digest from an empty cache (byte-for-byte reproducible)', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'kubox-native-cache-'));
+    const out = join(dir, 'out', 'again.oci.tar');
+    const res = await kubox(
+      ['build', '--engine', 'native', '--locked', '--output', `oci:${out}`, '--json'],
+      { cwd: dir, env: { ...cliEnv, KUBOX_CACHE_DIR: fresh } },
+    );
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    expect(JSON.parse(res.stdout).digest).toBe(firstDigest);
+    expect(readFileSync(out).equals(readFileSync(archive()))).toBe(true);
+  });
+
+  it('rejects a .deb and a wheel whose bytes do not match the lock, and writes nothing', async () => {
+    for (const what of ['deb', 'wheel'] as const) {
+      const work = mkdtempSync(join(tmpdir(), 'kubox-native-tamper-'));
+      copyFileSync(join(dir, 'kubox.yaml'), join(work, 'kubox.yaml'));
+      const tampered = structuredClone(lock);
+      const p = tampered.platforms['linux/amd64']!;
+      // The lock says one thing, the server serves another: same as a swapped file on the mirror.
+      if (what === 'deb') p.debs[0]!.sha256 = p.debs[1]!.sha256;
+      else p.wheels[0]!.sha256 = 'f'.repeat(64);
+      writeFileSync(join(work, 'kubox.lock'), JSON.stringify(tampered, null, 2));
+      const out = join(work, 'out.tar');
+      const res = await kubox(
+        [
+          'build',
+          '--engine',
+          'native',
+          '--locked',
+          '--platform',
+          'linux/amd64',
+          '--output',
+          `oci:${out}`,
+        ],
+        { cwd: work, env: { ...cliEnv, KUBOX_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kubox-c-')) } },
+      );
+      expect(res.exitCode, res.stderr).toBe(1);
+      expect(res.stderr).toMatch(/sha256/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('--locked refuses a spec that no longer matches the lock, naming what changed', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'kubox-native-locked-'));
+    const spec = parse(readFileSync(join(dir, 'kubox.yaml'), 'utf8')) as {
+      apt: { packages: string[] };
+    };
+    spec.apt.packages.push('jq');
+    writeFileSync(join(work, 'kubox.yaml'), stringify(spec));
+    copyFileSync(join(dir, 'kubox.lock'), join(work, 'kubox.lock'));
+    const res = await kubox(['build', '--engine', 'native', '--locked'], {
+      cwd: work,
+      env: cliEnv,
+    });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain('apt.packages changed');
+    expect(res.stderr).toContain('kubox lock');
+  });
+
+  it('auto picks the native engine where there is no Docker, and says so', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'kubox-nodocker-'));
+    const out = join(dir, 'out', 'auto.oci.tar');
+    const res = await kubox(
+      ['build', '--platform', 'linux/amd64', '--output', `oci:${out}`, '--json'],
+      {
+        cwd: dir,
+        env: { ...cliEnv, PATH: empty },
+      },
+    );
+    expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
+    expect(res.stderr).toMatch(/engine: native/);
+    expect(JSON.parse(res.stdout).engine).toBe('native');
+  });
+});

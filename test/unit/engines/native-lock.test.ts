@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  changedInputs,
+  formatLock,
+  lockInputs,
+  lockPath,
+  readLock,
+  writeLock,
+  type Lock,
+} from '../../../src/engines/native/lock.js';
+import { loadPreset } from '../../../src/spec/load.js';
+import { KuboxError } from '../../../src/errors.js';
+
+const spec = loadPreset('py-kube').spec;
+
+function sampleLock(): Lock {
+  return {
+    lockVersion: 1,
+    inputs: lockInputs(spec, spec.args),
+    sourceDateEpoch: 1700000000,
+    sources: [
+      {
+        name: 'debian',
+        url: 'http://deb.debian.org/debian/',
+        suite: 'bookworm',
+        inRelease: 'a'.repeat(64),
+      },
+    ],
+    keys: [],
+    platforms: {
+      'linux/amd64': {
+        base: { manifest: `sha256:${'b'.repeat(64)}`, config: `sha256:${'c'.repeat(64)}` },
+        debs: [
+          {
+            name: 'tree',
+            version: '2.1.0-1',
+            architecture: 'amd64',
+            source: 'debian',
+            url: 'http://deb.debian.org/debian/pool/main/t/tree/tree_2.1.0-1_amd64.deb',
+            sha256: 'd'.repeat(64),
+            size: 47000,
+          },
+        ],
+        binaries: [],
+        wheels: [],
+      },
+    },
+  };
+}
+
+describe('kubox.lock', () => {
+  it('names exactly the spec keys that changed', () => {
+    const before = lockInputs(spec, spec.args);
+    const edited = { ...spec, apt: { ...spec.apt, packages: [...spec.apt.packages, 'jq'] } };
+    expect(changedInputs(before, lockInputs(edited, spec.args))).toEqual(['apt.packages']);
+    expect(changedInputs(before, lockInputs(spec, { KUBECTL_VERSION: '1.35' }))).toEqual([
+      'args.KUBECTL_VERSION',
+    ]);
+    expect(changedInputs(before, lockInputs(spec, spec.args))).toEqual([]);
+    const other = { ...spec, platforms: ['linux/amd64'] };
+    expect(changedInputs(before, lockInputs(other, spec.args))).toEqual(['platforms']);
+  });
+
+  it('round-trips through its file with stable bytes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kubox-lock-'));
+    const path = join(dir, 'kubox.lock');
+    await writeLock(path, sampleLock());
+    const text = await readFile(path, 'utf8');
+    expect(text).toBe(formatLock(sampleLock()));
+    expect(await readLock(path)).toEqual(sampleLock());
+    expect(await readLock(join(dir, 'missing.lock'))).toBeUndefined();
+  });
+
+  it('refuses a damaged lock, naming the key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kubox-lock-'));
+    const path = join(dir, 'kubox.lock');
+    const bad = sampleLock() as unknown as {
+      platforms: Record<string, { debs: { sha256: string }[] }>;
+    };
+    bad.platforms['linux/amd64']!.debs[0]!.sha256 = 'not-a-hash';
+    await writeFile(path, JSON.stringify(bad));
+    const err = await readLock(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KuboxError);
+    expect((err as KuboxError).kind).toBe('lock');
+    expect((err as KuboxError).message).toContain('platforms.linux/amd64.debs.0.sha256');
+    await writeFile(path, '{ nope');
+    expect(((await readLock(path).catch((e: unknown) => e)) as KuboxError).message).toMatch(
+      /not valid JSON/,
+    );
+  });
+
+  it('lives beside the spec, or in the working directory for a preset', () => {
+    expect(lockPath('/w/team/kubox.yaml', '/cwd')).toBe('/w/team/kubox.lock');
+    expect(lockPath('preset:py-kube', '/cwd')).toBe('/cwd/kubox.lock');
+  });
+});

@@ -5,7 +5,6 @@
  * user), so changing one tool rebuilds one content layer plus the small
  * state layer, and the rest come from the layer cache.
  */
-import { createHash } from 'node:crypto';
 import { unarmor } from 'openpgp';
 import type { Deb } from '../../debian/deb.js';
 import type { FileEntry } from '../../oci/file-entry.js';
@@ -23,6 +22,7 @@ import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../oci/layer.js';
 import type { Plan } from '../../plan/plan.js';
 import type { BaseFacts } from './facts.js';
+import type { DebMeta } from './deb-meta.js';
 import { keptPaths, type PathFilter } from './dpkg-filter.js';
 
 export interface DebInput {
@@ -103,34 +103,28 @@ export function debLayer(
   );
 }
 
-function installedPackage(d: DebInput): InstalledPackage {
-  const text = (name: string) => d.deb.control.get(name)?.toString('utf8');
-  const conffiles = text('conffiles');
-  const conffileMd5 = new Map<string, string>();
-  if (conffiles) {
-    const byPath = new Map(d.deb.files.map((f) => [`/${f.path}`, f]));
-    for (const line of conffiles.split('\n')) {
-      const path = line.trim().split(/\s+/).pop();
-      const data = path ? byPath.get(path)?.data : undefined;
-      if (path && data) conffileMd5.set(path, createHash('md5').update(data).digest('hex'));
-    }
-  }
+function installedPackage(m: DebMeta): InstalledPackage {
+  const text = (name: string) => {
+    const bytes = m.control.get(name);
+    return bytes ? Buffer.from(bytes).toString('utf8') : undefined;
+  };
   const scripts = new Map<string, Uint8Array>();
-  for (const [name, bytes] of d.deb.control)
+  for (const [name, bytes] of m.control)
     if (!['control', 'md5sums', 'conffiles'].includes(name)) scripts.set(name, bytes);
   const control = text('control') ?? '';
   const multiArch = /^Multi-Arch:\s*(\S+)/m.exec(control)?.[1];
   const md5sums = text('md5sums');
+  const conffiles = text('conffiles');
   return {
-    name: d.name,
-    arch: d.architecture,
+    name: m.name,
+    arch: m.architecture,
     ...(multiArch ? { multiArch } : {}),
     control,
     // dpkg lists the archive's root as "/."; the .deb reader leaves that entry out.
-    files: ['/.', ...d.deb.files.map((f) => `/${f.path}`)],
+    files: ['/.', ...m.paths.map((p) => `/${p}`)],
     ...(md5sums !== undefined ? { md5sums } : {}),
     ...(conffiles !== undefined ? { conffiles } : {}),
-    conffileMd5,
+    conffileMd5: m.conffileMd5,
     scripts,
   };
 }
@@ -146,12 +140,12 @@ export interface StateLayer {
  * Everything else the scripts do is reported, naming the package.
  */
 export function stateLayer(
-  debs: readonly DebInput[],
+  debs: readonly DebMeta[],
   tree: BaseTree,
   facts: BaseFacts,
+  filters: readonly PathFilter[],
 ): StateLayer {
   if (debs.length === 0) return { entries: [], warnings: [] };
-  // Sorted so the same packages always report the same warnings in the same order.
   const installed = debs.map(installedPackage);
   const entries: FileEntry[] = [
     file('var/lib/dpkg/status', mergeStatus(facts.dpkgStatus, installed)),
@@ -159,19 +153,18 @@ export function stateLayer(
   ];
   const warnings: string[] = [];
   const alternatives: Alternative[] = [];
-  const newPaths = new Set(debs.flatMap((d) => d.deb.files.map((f) => f.path)));
+  // What was really unpacked: an alternative's man-page link is not made when the page was filtered out.
+  const unpacked = keptPaths(
+    debs.flatMap((d) => d.paths),
+    filters,
+  );
   const map = usrMergeMap((top) => facts.topLinks.get(top));
   for (const d of debs) {
-    const scripts = new Map(d.deb.control);
-    const effects = scriptEffects(
-      d.name,
-      scripts,
-      d.deb.files.map((f) => f.path),
-    );
+    const effects = scriptEffects(d.name, d.control, d.paths);
     warnings.push(...effects.warnings);
-    const postinst = d.deb.control.get('postinst');
+    const postinst = d.control.get('postinst');
     if (postinst) {
-      const found = alternativesFromPostinst(postinst.toString('utf8'));
+      const found = alternativesFromPostinst(Buffer.from(postinst).toString('utf8'));
       alternatives.push(...found.alternatives);
       if (found.unparsed)
         warnings.push(
@@ -181,24 +174,22 @@ export function stateLayer(
   }
   if (alternatives.length > 0) {
     const exists = (p: string) => {
-      const rel = map(p.replace(/^\//, ''));
-      return newPaths.has(p.replace(/^\//, '')) || tree.get(tree.resolve(rel, false)) !== undefined;
+      const rel = p.replace(/^\//, '');
+      return unpacked.has(rel) || tree.get(tree.resolve(map(rel) || rel, false)) !== undefined;
     };
     // Links such as /bin/nc land through the base's merged-/usr symlinks, like every package path.
     const applied = applyAlternatives(facts.alternatives, alternatives, exists);
     entries.push(...mapEntries(applied.entries, map));
     warnings.push(...applied.warnings);
   }
-  // update-ca-certificates, when a package brought certificates.
-  const certs = new Map<string, Buffer>();
-  for (const d of debs)
-    for (const f of d.deb.files)
-      if (f.type === 'file' && f.data && /^usr\/share\/ca-certificates\/.+\.crt$/.test(f.path))
-        certs.set(f.path.slice('usr/share/ca-certificates/'.length), Buffer.from(f.data));
-  if (certs.size > 0 && debs.some((d) => d.name === 'ca-certificates')) {
-    const ca = caCertificates(certs);
-    entries.push(...ca.entries);
-    warnings.push(...ca.warnings);
+  // update-ca-certificates, when ca-certificates itself is new (else the base's bundle stands).
+  const ca = debs.find((d) => d.name === 'ca-certificates');
+  if (ca) {
+    const certs = new Map<string, Buffer>();
+    for (const d of debs) for (const [k, v] of d.certs) certs.set(k, Buffer.from(v));
+    const bundle = caCertificates(certs);
+    entries.push(...bundle.entries);
+    warnings.push(...bundle.warnings);
   }
   return { entries: withParents(entries, tree), warnings };
 }

@@ -49,8 +49,10 @@ import {
   readLock,
   writeLock,
   type Lock,
+  type LockedDeb,
 } from './lock.js';
 import { resolveLock } from './resolve.js';
+import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
 import { expandArgs } from './args.js';
 
 /**
@@ -106,7 +108,9 @@ async function lockFor(
     args,
     bases,
     cache,
-    sourceDateEpoch: buildEpoch(process.env, info),
+    // A lock keeps its epoch when it is resolved again: file times stay put, and so do
+    // the cached layers whose packages did not change.
+    sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, info),
     log,
   });
   await writeLock(path, lock);
@@ -158,7 +162,8 @@ async function cachedLayer(
   mtime: number,
 ): Promise<{ blob?: LayerBlob; warnings: string[]; cached: boolean }> {
   const id = createHash('sha256')
-    .update(JSON.stringify({ format: LAYER_FORMAT, kubox: kuboxVersion(), key }))
+    // Every file's mtime is the epoch: it is an input like the packages are.
+    .update(JSON.stringify({ format: LAYER_FORMAT, kubox: kuboxVersion(), mtime, key }))
     .digest('hex');
   const record = join(root, 'layers', `${id}.json`);
   if (existsSync(record)) {
@@ -181,6 +186,24 @@ async function cachedLayer(
   const saved = blob ? { digest: blob.digest, diffId: blob.diffId, size: blob.size } : null;
   await writeFileAtomic(record, JSON.stringify({ blob: saved, warnings }));
   return { ...(blob ? { blob } : {}), warnings, cached: false };
+}
+
+/**
+ * Debian packages spread over a fixed number of layers by a stable hash of
+ * their name: adding or upgrading one package rebuilds (and pushes) the one
+ * layer it falls in, not all of them, and the layers compress in parallel.
+ * The resolver's order (dependencies first) is kept inside each layer.
+ */
+export const DEBIAN_LAYERS = 8;
+export function debianBuckets<T extends { name: string }>(
+  debs: readonly T[],
+): { bucket: number; debs: T[] }[] {
+  const buckets: T[][] = Array.from({ length: DEBIAN_LAYERS }, () => []);
+  for (const d of debs) {
+    const h = createHash('sha256').update(d.name).digest().readUInt32BE(0);
+    buckets[h % DEBIAN_LAYERS]!.push(d);
+  }
+  return buckets.map((b, bucket) => ({ bucket, debs: b })).filter((b) => b.debs.length > 0);
 }
 
 interface BuiltPlatform {
@@ -213,39 +236,40 @@ async function buildPlatform(
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
-  // .debs are read once, for whichever layers miss the cache.
-  let debsRead: DebInput[] | undefined;
-  const debs = async () =>
-    (debsRead ??= await Promise.all(
-      locked.debs.map(async (d) => ({
+  // Each .deb is read at most once, and only for the layers that miss the cache.
+  const reads = new Map<string, Promise<DebInput>>();
+  const readOne = (d: LockedDeb) => {
+    let p = reads.get(d.sha256);
+    if (!p) {
+      p = readFile(files.get(d.sha256)!).then(async (bytes) => ({
         name: d.name,
         architecture: d.architecture,
         source: d.source,
-        deb: await readDeb(
-          await readFile(files.get(d.sha256)!),
-          `${d.name}_${d.version}_${d.architecture}.deb`,
-        ),
-      })),
-    ));
+        deb: await readDeb(bytes, `${d.name}_${d.version}_${d.architecture}.deb`),
+      }));
+      reads.set(d.sha256, p);
+    }
+    return p;
+  };
+  const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
+  const metaOf = async (d: LockedDeb): Promise<DebMeta> => {
+    const path = join(root, 'derived', `debmeta-v${LAYER_FORMAT}`, `${d.sha256}.json`);
+    if (existsSync(path)) return parseDebMeta(await readFile(path, 'utf8'));
+    const { deb } = await readOne(d);
+    const meta = debMeta(d.name, d.architecture, deb);
+    await writeFileAtomic(path, formatDebMeta(meta));
+    return meta;
+  };
   const fromDebian = (s: string) => s === 'debian' || s.startsWith('debian-');
+  const debianDebs = locked.debs.filter((d) => fromDebian(d.source));
+  const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
 
   const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
-    {
-      createdBy: `kubox: Debian packages (${locked.debs.filter((d) => fromDebian(d.source)).length})`,
-      key: [
-        'debian',
-        baseKey,
-        locked.debs.filter((d) => fromDebian(d.source)).map((d) => d.sha256),
-      ],
-      build: async () => ({
-        entries: debLayer(
-          (await debs()).filter((d) => fromDebian(d.source)),
-          tree,
-          facts,
-          filters,
-        ),
-      }),
-    },
+    ...debianBuckets(debianDebs).map(({ bucket, debs }) => ({
+      createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
+      key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
+      build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
+    })),
     {
       createdBy: `kubox: apt repositories ${plan.spec.apt.repositories.map((r) => r.name).join(', ')}`,
       key: [
@@ -258,16 +282,11 @@ async function buildPlatform(
           r.suite,
           r.components,
         ]),
-        locked.debs.filter((d) => !fromDebian(d.source)).map((d) => d.sha256),
+        repoDebs.map((d) => d.sha256),
       ],
       build: async () => ({
         entries: [
-          ...debLayer(
-            (await debs()).filter((d) => !fromDebian(d.source)),
-            tree,
-            facts,
-            filters,
-          ),
+          ...debLayer(await readAll(repoDebs), tree, facts, filters),
           ...repositoryFiles(
             plan.spec.apt.repositories.map((r) => ({
               name: r.name,
@@ -334,7 +353,8 @@ async function buildPlatform(
     {
       createdBy: 'kubox: package state (dpkg database, alternatives, CA certificates)',
       key: ['state', baseKey, locked.debs.map((d) => d.sha256)],
-      build: async () => stateLayer(await debs(), tree, facts),
+      build: async () =>
+        stateLayer(await Promise.all(locked.debs.map(metaOf)), tree, facts, filters),
     },
     {
       createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,
@@ -343,12 +363,13 @@ async function buildPlatform(
     },
   ];
 
+  // Independent layers compress in parallel on zlib's thread pool; their order stays the spec's.
+  const got = await Promise.all(specs.map((s) => cachedLayer(root, s.key, s.build, epoch)));
   const layers: { blob: LayerBlob; createdBy: string; cached: boolean }[] = [];
-  for (const s of specs) {
-    const got = await cachedLayer(root, s.key, s.build, epoch);
-    warnings.push(...got.warnings);
-    if (got.blob) layers.push({ blob: got.blob, createdBy: s.createdBy, cached: got.cached });
-  }
+  got.forEach((g, i) => {
+    warnings.push(...g.warnings);
+    if (g.blob) layers.push({ blob: g.blob, createdBy: specs[i]!.createdBy, cached: g.cached });
+  });
 
   const created = new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const config = appendLayers(image.config, layers, {

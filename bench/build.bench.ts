@@ -11,19 +11,15 @@
  *
  *   BENCH_PLATFORMS=linux/amd64,linux/arm64 npm run bench
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { render } from '../src/dockerfile/render.js';
-import { readArchive } from '../src/oci/archive.js';
 import { makePlan } from '../src/plan/plan.js';
 import { SpecSchema } from '../src/spec/schema.js';
 import { loadEnv, localSpec, type E2eEnv } from '../test/support/e2e-env.js';
+import { timedBuildx } from './buildx-run.js';
 
 const platforms = (process.env.BENCH_PLATFORMS ?? 'linux/amd64').split(',');
 const EXTRA_PACKAGE = 'jq';
-const RUN_NONCE = `${Date.now()}-${process.pid}`;
 
 interface Variant {
   name: string;
@@ -69,55 +65,6 @@ function seedVariant(env: E2eEnv): Variant {
   };
 }
 
-async function timedBuild(
-  env: E2eEnv,
-  dockerfile: string,
-  noCache: boolean,
-): Promise<{ seconds: number; bytes: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubox-bench-'));
-  try {
-    // A build arg declared before the RUN is part of its cache key: this run's
-    // nonce keeps an earlier run's layers from passing for a rebuild.
-    writeFileSync(join(dir, 'Dockerfile'), dockerfile.replace(/^(FROM .*)$/m, '$1\nARG BENCH_RUN'));
-    const archive = join(dir, 'image.tar');
-    const argv = [
-      'buildx',
-      'build',
-      '--builder',
-      'default',
-      '--progress',
-      'quiet',
-      '--platform',
-      platforms.join(','),
-      '--network',
-      'host',
-      '--build-arg',
-      `KUBECTL_VERSION=${env.kubectlVersion}`,
-      '--build-arg',
-      `BENCH_RUN=${RUN_NONCE}`,
-      '--output',
-      `type=oci,dest=${archive}`,
-      ...(noCache ? ['--no-cache'] : []),
-      dir,
-    ];
-    const start = process.hrtime.bigint();
-    const res = await execa('docker', argv, {
-      env: { DOCKER_CONFIG: env.dockerConfig },
-      reject: false,
-    });
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (res.exitCode !== 0) throw new Error(`build failed:\n${String(res.stderr).slice(-2000)}`);
-    const summary = await readArchive(archive);
-    const bytes = summary.images.reduce(
-      (n, i) => n + i.manifest.layers.reduce((m, l) => m + l.size, 0),
-      0,
-    );
-    return { seconds, bytes };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function main(): Promise<void> {
   const env = loadEnv();
   const variants = [kuboxVariant(env), seedVariant(env)];
@@ -126,13 +73,15 @@ async function main(): Promise<void> {
   // Interleaved, so drift on the machine or the mirror hits both alike.
   for (const v of variants) {
     process.stderr.write(`[bench] ${v.name}: cold build (${platforms.join(', ')})\n`);
-    const cold = await timedBuild(env, v.dockerfile(false), true);
+    const cold = await timedBuildx(env, v.dockerfile(false), { noCache: true, platforms });
     rows[v.name]!.cold = cold.seconds;
     rows[v.name]!.size = cold.bytes;
   }
   for (const v of variants) {
     process.stderr.write(`[bench] ${v.name}: warm rebuild after adding ${EXTRA_PACKAGE}\n`);
-    rows[v.name]!.warm = (await timedBuild(env, v.dockerfile(true), false)).seconds;
+    rows[v.name]!.warm = (
+      await timedBuildx(env, v.dockerfile(true), { noCache: false, platforms })
+    ).seconds;
   }
   const k = rows.kubox!;
   const s = rows.seed!;

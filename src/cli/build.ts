@@ -145,7 +145,7 @@ export function registerBuild(program: Command, ctx: Context): void {
         return;
       }
       const result = await build(plan, opts);
-      for (const w of result.warnings ?? [])
+      for (const w of summarizeWarnings(result.warnings ?? []))
         ctx.out.info(`${paint(ctx.out, 'yellow', 'warning')}: ${w}`);
       if (o.json) {
         ctx.out.print(json(result));
@@ -210,4 +210,25 @@ async function gatedBuild(
       `kubox: the gate failed (${result.scan.gate.reason}); ${push ? 'nothing was pushed' : 'the archive stays local'}`,
     );
   }
+}
+
+/**
+ * Maintainer-script warnings, at most two lines per package: a package with
+ * a long script (dpkg, libc6) would otherwise bury the rest. `--json` has
+ * them all.
+ */
+export function summarizeWarnings(warnings: readonly string[]): string[] {
+  const byPackage = new Map<string, string[]>();
+  for (const w of warnings) {
+    const pkg = /^([a-z0-9][a-z0-9+.-]*): /.exec(w)?.[1] ?? '';
+    byPackage.set(pkg, [...(byPackage.get(pkg) ?? []), w]);
+  }
+  return [...byPackage].flatMap(([pkg, list]) =>
+    list.length <= 2 || !pkg
+      ? list
+      : [
+          list[0]!,
+          `${pkg}: ${list.length - 1} more script effects not run or emulated (--json lists them)`,
+        ],
+  );
 }

@@ -6,8 +6,9 @@
  * caches removed at its end never reach a layer, and a numeric USER so the
  * kubelet can enforce runAsNonRoot.
  */
+import { KuboxError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import type { AptRepository, Binary, Spec } from '../spec/schema.js';
+import { SCRATCH, type AptRepository, type Binary, type Spec } from '../spec/schema.js';
 import { targetArch } from '../oci/platform.js';
 import { execForm, instructionValue, shellTemplate, shellWord } from './quote.js';
 
@@ -23,6 +24,12 @@ export interface Rendered {
 }
 
 export function render(plan: Plan): Rendered {
+  if (plan.spec.base === SCRATCH)
+    throw new KuboxError(
+      'usage',
+      'base: scratch has no Dockerfile: its root filesystem is assembled from packages by the native engine',
+      { hint: 'kubox build --engine native' },
+    );
   return { dockerfile: renderDockerfile(plan), dockerignore: renderDockerignore(plan.spec) };
 }
 

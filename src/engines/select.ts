@@ -10,6 +10,7 @@ import { build as buildx } from './buildx/build.js';
 import { checkDocker } from './buildx/docker.js';
 import { buildNative } from './native/build.js';
 import type { BuildOptions, BuildResult, EngineName } from './options.js';
+import { SCRATCH } from '../spec/schema.js';
 
 const NO_DOCKER = new Set(['docker-missing', 'daemon-unreachable', 'buildx-missing']);
 
@@ -31,7 +32,15 @@ export async function chooseEngine(
 }
 
 export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
-  const engine = await chooseEngine(opts.engine ?? plan.spec.engine, opts.log);
+  const requested = opts.engine ?? plan.spec.engine;
+  if (plan.spec.base === SCRATCH) {
+    if (requested === 'buildx')
+      throw new KuboxError('usage', 'base: scratch is built by the native engine only', {
+        hint: 'drop --engine buildx (auto and native both work)',
+      });
+    return buildNative(plan, opts);
+  }
+  const engine = await chooseEngine(requested, opts.log);
   if (engine === 'native') return buildNative(plan, opts);
   if (opts.locked)
     throw new KuboxError('usage', '--locked applies to the native engine only', {

@@ -6,7 +6,7 @@
 import { APT_TOOLS, BINARY_TOOLS, PIP_TOOLS } from '../catalog/tools.js';
 import { KuboxError } from '../errors.js';
 import { qualifiedName, parseReference, TAG } from '../oci/reference.js';
-import type { Check, Spec } from '../spec/schema.js';
+import { SCRATCH, type Check, type Spec } from '../spec/schema.js';
 import { expandTemplate, TemplateError } from './template.js';
 
 export type ToolSource = 'apt' | 'binary' | 'pip';
@@ -93,14 +93,18 @@ export function makePlan(spec: Spec, source = 'kubox.yaml'): Plan {
     return `${repository}:${tag}`;
   });
 
-  const baseRef = parseReference(spec.base);
-  const base = { reference: spec.base, name: qualifiedName(baseRef), digest: baseRef.digest! };
+  const baseRef = spec.base === SCRATCH ? undefined : parseReference(spec.base);
+  const base = baseRef
+    ? { reference: spec.base, name: qualifiedName(baseRef), digest: baseRef.digest! }
+    : { reference: SCRATCH, name: SCRATCH, digest: '' };
 
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.labels)) labels[k] = expand(v, `labels.${k}`);
   labels[`${OCI}.version`] ??= spec.version;
-  labels[`${OCI}.base.name`] = base.name;
-  labels[`${OCI}.base.digest`] = base.digest;
+  if (baseRef) {
+    labels[`${OCI}.base.name`] = base.name;
+    labels[`${OCI}.base.digest`] = base.digest;
+  }
 
   const { name, uid, gid, shell } = spec.user;
   return {

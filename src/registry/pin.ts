@@ -8,6 +8,7 @@ import { KuboxError } from '../errors.js';
 import { writeFileAtomic } from '../fs.js';
 import { formatPlatform } from '../oci/platform.js';
 import { parseReference } from '../oci/reference.js';
+import { SCRATCH } from '../spec/schema.js';
 import { isAttestation, isIndex, type ImageConfig, type Index } from '../oci/types.js';
 import { replaceScalar } from '../spec/edit.js';
 import { parseSpec } from '../spec/load.js';
@@ -60,6 +61,8 @@ export async function pin(
     });
   }
   const spec = parseSpec(text, file);
+  if (spec.base === SCRATCH)
+    throw new KuboxError('usage', `${file} builds from scratch: there is no base image to pin`);
   const ref = parseReference(spec.base);
   const [name] = spec.base.split('@');
   const c = await RegistryClient.connect(ref.registry, opts);

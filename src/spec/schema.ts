@@ -24,6 +24,8 @@ export const AUTOMATIC_ARGS = [
 ] as const;
 
 const SHA256_HEX = /^[a-f0-9]{64}$/;
+/** `base: scratch`: no base image; the native engine builds the root filesystem from packages. */
+export const SCRATCH = 'scratch';
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Build-arg values reach shell strings and apt source lines: no spaces, quotes or newlines. */
 export const ARG_VALUE = /^[A-Za-z0-9._:/+-]*$/;
@@ -237,7 +239,11 @@ export const SpecSchema = z
       .array(z.enum(KNOWN_PLATFORMS as [string, ...string[]]))
       .min(1)
       .default(['linux/amd64', 'linux/arm64']),
-    base: z.string().describe('Base image pinned by digest: name:tag@sha256:<64 hex>.'),
+    base: z
+      .string()
+      .describe(
+        'Base image pinned by digest: name:tag@sha256:<64 hex>; or `scratch` (native engine): the whole root filesystem from Debian packages.',
+      ),
     args: z
       .record(z.string().regex(ARG_NAME), z.string().regex(ARG_VALUE))
       .default({})
@@ -250,6 +256,13 @@ export const SpecSchema = z
         securityMirror: urlTemplate('securityMirror')
           .optional()
           .describe('Replaces http://deb.debian.org/debian-security.'),
+        release: z
+          .string()
+          .regex(/^[a-z]+$/, { message: 'must be a Debian codename such as bookworm' })
+          .optional()
+          .describe(
+            "Native engine: the Debian release (codename) to install from. Default: the base's own; required with base: scratch.",
+          ),
         snapshot: z
           .string()
           .regex(/^\d{8}T\d{6}Z$/, {
@@ -298,30 +311,52 @@ export const SpecSchema = z
   })
   .superRefine((spec, ctx) => {
     // The base must be pinned: a tag alone can move under a rebuild.
-    try {
-      const ref = parseReference(spec.base);
-      if (!ref.digest) {
+    if (spec.base === SCRATCH) {
+      if (!spec.apt.release)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apt', 'release'],
+          message:
+            'base: scratch has no Debian release to follow; name one (apt.release: bookworm)',
+        });
+      if (spec.pip.packages.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pip', 'packages'],
+          message:
+            'base: scratch has no Python to install wheels into; use a Python base (python:3.13-slim) or drop pip.packages',
+        });
+      if (spec.engine === 'buildx')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['engine'],
+          message: 'base: scratch is built by the native engine only (a Dockerfile needs a shell)',
+        });
+    } else
+      try {
+        const ref = parseReference(spec.base);
+        if (!ref.digest) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['base'],
+            message: `"${spec.base}" is not pinned by digest; write it as name:tag@sha256:<digest> (\`kubox pin\` or \`docker buildx imagetools inspect\` shows the digest)`,
+          });
+        }
+        if (!ref.tag) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['base'],
+            message: `"${spec.base}" has no tag; keep the tag next to the digest (name:tag@sha256:...) so readers and \`kubox pin\` know what it tracks`,
+          });
+        }
+      } catch (e) {
+        if (!(e instanceof ReferenceError)) throw e;
         ctx.addIssue({
           code: 'custom',
           path: ['base'],
-          message: `"${spec.base}" is not pinned by digest; write it as name:tag@sha256:<digest> (\`kubox pin\` or \`docker buildx imagetools inspect\` shows the digest)`,
+          message: `invalid image reference: ${e.message}`,
         });
       }
-      if (!ref.tag) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['base'],
-          message: `"${spec.base}" has no tag; keep the tag next to the digest (name:tag@sha256:...) so readers and \`kubox pin\` know what it tracks`,
-        });
-      }
-    } catch (e) {
-      if (!(e instanceof ReferenceError)) throw e;
-      ctx.addIssue({
-        code: 'custom',
-        path: ['base'],
-        message: `invalid image reference: ${e.message}`,
-      });
-    }
 
     if (spec.image.repository !== undefined) {
       try {

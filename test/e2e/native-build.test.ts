@@ -233,3 +233,76 @@ describe('kubox lock + build --engine native', () => {
     expect(JSON.parse(res.stdout).engine).toBe('native');
   });
 });
+
+describe('base: scratch', () => {
+  it('builds a root filesystem of Debian packages only, every one in dpkg status, on both platforms', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'kubox-scratch-'));
+    writeFileSync(
+      join(work, 'kubox.yaml'),
+      stringify({
+        name: 'mini',
+        version: '0.1.0',
+        base: 'scratch',
+        platforms: ['linux/amd64', 'linux/arm64'],
+        apt: { release: 'bookworm', packages: ['bash', 'tree'] },
+        user: { name: 'debug', uid: 10001, gid: 10001 },
+      }),
+    );
+    const out = join(work, 'mini.oci.tar');
+    const res = await kubox(['build', '--output', `oci:${out}`, '--json'], {
+      cwd: work,
+      env: cliEnv,
+    });
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    const result = JSON.parse(res.stdout);
+    expect(result.engine).toBe('native');
+    expect(result.labels['org.opencontainers.image.base.name']).toBeUndefined();
+    const scratchLock = JSON.parse(readFileSync(join(work, 'kubox.lock'), 'utf8')) as Lock;
+    const image = await loadArchive(out);
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      const names = scratchLock.platforms[platform]!.debs.map((d) => d.name);
+      expect(names).toEqual(expect.arrayContaining(['base-files', 'bash', 'tree', 'libc6']));
+      // bash's own builtins only: nothing else is in the image unless a package put it there.
+      const run = await docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--platform',
+        platform,
+        image,
+        'bash',
+        '-c',
+        'tree --version; echo "$(</var/lib/dpkg/status)"; echo "$(</etc/os-release)"; echo "uid=$UID"',
+      ]);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^tree v2\./m);
+      expect(run.stdout).toMatch(/VERSION_CODENAME=bookworm/);
+      expect(run.stdout).toMatch(/^uid=10001$/m);
+      const inStatus = [...run.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]).sort();
+      expect(inStatus).toEqual([...names].sort());
+    }
+  });
+
+  it('refuses scratch with buildx, and a scratch spec without a release', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'kubox-scratch-bad-'));
+    const spec = {
+      name: 'mini',
+      version: '0.1.0',
+      base: 'scratch',
+      apt: { packages: ['bash'] },
+      user: { name: 'debug', uid: 10001, gid: 10001 },
+    };
+    writeFileSync(join(work, 'kubox.yaml'), stringify(spec));
+    const res = await kubox(['build'], { cwd: work, env: cliEnv });
+    expect(res.exitCode).toBe(2);
+    expect(res.stderr).toContain('apt.release');
+    writeFileSync(
+      join(work, 'kubox.yaml'),
+      stringify({ ...spec, apt: { ...spec.apt, release: 'bookworm' } }),
+    );
+    const bx = await kubox(['build', '--engine', 'buildx'], { cwd: work, env: cliEnv });
+    expect(bx.exitCode).toBe(2);
+    expect(bx.stderr).toContain('native engine only');
+  });
+});

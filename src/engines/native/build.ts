@@ -22,10 +22,11 @@ import type { FileEntry } from '../../oci/file-entry.js';
 import { appendLayers, canonicalJson, manifestFor } from '../../oci/image-build.js';
 import { whiteout, writeLayer, type LayerBlob } from '../../oci/layer.js';
 import { blobPath, createLayout, openLayout, packLayout, writeIndex } from '../../oci/layout.js';
-import { parseReference } from '../../oci/reference.js';
+import { parseReference, qualifiedName } from '../../oci/reference.js';
 import { MediaType, type Descriptor } from '../../oci/types.js';
 import { installWheel } from '../../python/wheel.js';
 import type { Plan } from '../../plan/plan.js';
+import { wheelArch } from '../../python/target.js';
 import { pushLayout } from '../../registry/push.js';
 import { buildLabels } from '../buildx/argv.js';
 import { checkOptions, defaultOutput, type BuildOptions, type BuildResult } from '../options.js';
@@ -40,7 +41,7 @@ import {
 } from './assemble.js';
 import { baseTree, pullBase, type BaseImage } from './base.js';
 import { parseDpkgFilters } from './dpkg-filter.js';
-import { baseFacts, pythonArch, type BaseFacts } from './facts.js';
+import { baseFacts, type BaseFacts } from './facts.js';
 import {
   changedInputs,
   formatLock,
@@ -54,6 +55,8 @@ import {
 import { resolveLock } from './resolve.js';
 import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
 import { expandArgs } from './args.js';
+import { scratchBase, scratchFacts, scratchSkeleton } from './scratch.js';
+import { SCRATCH } from '../../spec/schema.js';
 
 /**
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
@@ -67,7 +70,16 @@ interface PlatformBase {
   facts: BaseFacts;
 }
 
-async function loadBases(plan: Plan, platforms: readonly string[], root: string) {
+async function loadBases(
+  plan: Plan,
+  platforms: readonly string[],
+  root: string,
+): Promise<PlatformBase[]> {
+  if (plan.spec.base === SCRATCH)
+    return platforms.map((p) => ({
+      image: scratchBase(p),
+      ...scratchFacts(p, plan.spec.apt.release!),
+    }));
   const images = await pullBase(plan.spec.base, platforms, root);
   return Promise.all(
     images.map(async (image): Promise<PlatformBase> => {
@@ -265,6 +277,15 @@ async function buildPlatform(
   const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
 
   const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
+    ...(plan.spec.base === SCRATCH
+      ? [
+          {
+            createdBy: 'kubox: root filesystem skeleton (merged /usr)',
+            key: ['skeleton', image.platform],
+            build: async () => ({ entries: scratchSkeleton(image.platform) }),
+          },
+        ]
+      : []),
     ...debianBuckets(debianDebs).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
@@ -325,7 +346,7 @@ async function buildPlatform(
       key: ['python', baseKey, locked.wheels.map((w) => w.sha256)],
       build: async () => {
         if (locked.wheels.length === 0) return { entries: [] };
-        const target = { ...facts.python!, arch: pythonArch(image.platform) };
+        const target = { ...facts.python!, arch: wheelArch(image.platform) };
         const requested = new Set(
           plan.spec.pip.packages.map((p) =>
             (typeof p === 'string' ? p : p.name)
@@ -452,7 +473,7 @@ async function layoutOf(
         ...(name
           ? {
               annotations: {
-                'io.containerd.image.name': name,
+                'io.containerd.image.name': qualifiedName(parseReference(name)),
                 'org.opencontainers.image.ref.name': parseReference(name).tag ?? 'latest',
               },
             }
@@ -517,9 +538,11 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const info = await sourceInfo(cwd);
   const labels = { ...plan.labels, ...buildLabels(new Date(epoch * 1000), info.revision) };
   log(`assembling ${wanted.map((b) => b.image.platform).join(', ')}`);
-  const built = await Promise.all(
-    wanted.map((b) => buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root)),
-  );
+  // One platform at a time: each already keeps every core busy with its layers, and
+  // holding two platforms' unpacked packages at once would double the peak memory.
+  const built: BuiltPlatform[] = [];
+  for (const b of wanted)
+    built.push(await buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root));
 
   const index = {
     schemaVersion: 2 as const,
@@ -553,8 +576,9 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     } else if (output.type === 'push') {
       log(`pushing ${tags.join(', ')}`);
       // The base's layers are never uploaded again when the target registry already holds them.
-      const baseRef = parseReference(plan.spec.base);
-      const sameRegistry = tags.every((t) => parseReference(t).registry === baseRef.registry);
+      const baseRef = plan.spec.base === SCRATCH ? undefined : parseReference(plan.spec.base);
+      const sameRegistry =
+        baseRef !== undefined && tags.every((t) => parseReference(t).registry === baseRef.registry);
       await pushLayout(await openLayout(dir), tags, {
         log,
         ...(sameRegistry ? { mountFrom: [baseRef.repository] } : {}),

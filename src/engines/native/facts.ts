@@ -180,18 +180,3 @@ export function baseFacts(tree: BaseTree, reference: string): BaseFacts {
     pythonMetadataDirs,
   };
 }
-
-/** OCI architecture (+variant) -> the machine name Python's tags use. */
-export function pythonArch(platform: string): string {
-  const [, arch, variant] = platform.split('/');
-  const table: Record<string, string> = {
-    amd64: 'x86_64',
-    arm64: 'aarch64',
-    arm: variant === 'v6' ? 'armv6l' : 'armv7l',
-    '386': 'i686',
-    ppc64le: 'ppc64le',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-  };
-  return table[arch ?? ''] ?? arch ?? '';
-}

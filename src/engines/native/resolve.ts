@@ -13,10 +13,10 @@ import { debianArchiveKeys, readKeys } from '../../debian/keyring.js';
 import { PackageIndex, resolve as resolveDebs, type PackageRecord } from '../../debian/resolve.js';
 import { targetArch } from '../../oci/platform.js';
 import { resolveWheels } from '../../python/resolve.js';
+import { wheelArch } from '../../python/target.js';
 import { metadataByDownload } from '../../python/index.js';
-import type { Spec } from '../../spec/schema.js';
+import { SCRATCH, type Spec } from '../../spec/schema.js';
 import type { BaseFacts } from './facts.js';
-import { pythonArch } from './facts.js';
 import type { BaseImage } from './base.js';
 import { lockInputs, type Lock, type LockedPlatform } from './lock.js';
 import { expandArgs } from './args.js';
@@ -43,6 +43,7 @@ const packageName = (e: string | { name: string }) => (typeof e === 'string' ? e
 
 /** The Debian release the base runs, so the packages match its libc and friends. */
 function codenameOf(bases: ResolveInput['bases'], spec: Spec): string {
+  if (spec.apt.release) return spec.apt.release;
   const names = new Set(bases.map((b) => b.facts.codename));
   const [codename] = names;
   if (names.size !== 1 || !codename)
@@ -123,6 +124,9 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     ...spec.apt.packages.map(packageName),
     ...spec.apt.repositories.flatMap((r) => r.packages.map(packageName)),
   ];
+  // From scratch, base-files is what says which distribution this is (/etc/os-release).
+  if (spec.base === SCRATCH && !requests.some((r) => r.split('=')[0] === 'base-files'))
+    requests.unshift('base-files');
 
   // Signed metadata, once for all platforms.
   let releases: Release[] = [];
@@ -153,8 +157,9 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     let debs: PackageRecord[] = [];
     if (requests.length > 0) {
       const index = new PackageIndex(arch);
-      const lists = await Promise.all(releases.map((r) => fetchPackages(r, arch, cache)));
-      for (const list of lists) for (const rec of list) index.add(rec);
+      // One index at a time: a main Packages file is ~60k records, and two at once double the peak.
+      for (const r of releases)
+        for (const rec of await fetchPackages(r, arch, cache)) index.add(rec);
       debs = resolveDebs(index, requests, { installed: facts.installed });
       log(`${image.platform}: ${debs.length} Debian packages to add`);
     }
@@ -168,7 +173,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
           `pip packages are listed, but ${spec.base} (${image.platform}) has no python3 the native engine can find`,
           { hint: 'use a base with Python (python:3.x-slim), or --engine buildx' },
         );
-      const target = { ...facts.python, arch: pythonArch(image.platform) };
+      const target = { ...facts.python, arch: wheelArch(image.platform) };
       const indexUrl = spec.pip.indexUrl ? expandArgs(spec.pip.indexUrl, args) : DEFAULT_PYPI;
       // Metadata comes from PEP 658 files when the index has them, else from the wheel itself;
       // one download map keeps a wheel from being fetched twice.
@@ -188,6 +193,8 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
         url: w.url,
         sha256: w.sha256,
       }));
+      // Wheels downloaded for their metadata go into the cache: the build will not fetch them again.
+      for (const d of downloads.values()) await cache.put(d.bytes);
       log(`${image.platform}: ${wheels.length} Python wheels to add`);
     }
 

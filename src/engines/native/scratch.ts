@@ -1,0 +1,114 @@
+/**
+ * `base: scratch`: no base image at all. The root filesystem is only what the
+ * packages ship plus a skeleton (merged /usr, /tmp, /root), so every file is
+ * accounted for by a package in dpkg's status or by kubox. Debian's
+ * packages assume its Essential set is present without declaring it; a
+ * scratch image holds only what was asked for (plus base-files, whose
+ * /etc/os-release tells scanners which distribution this is).
+ */
+import { parsePlatform, targetArch } from '../../oci/platform.js';
+import { BaseTree } from '../../oci/base-tree.js';
+import type { FileEntry } from '../../oci/file-entry.js';
+import { MediaType } from '../../oci/types.js';
+import type { BaseImage } from './base.js';
+import type { BaseFacts } from './facts.js';
+
+export const SCRATCH_MANIFEST = 'scratch';
+
+/** Where the merged-/usr links point; lib64 only where the ABI puts its loader there. */
+function mergedDirs(platform: string): [string, string][] {
+  const dirs: [string, string][] = [
+    ['bin', 'usr/bin'],
+    ['sbin', 'usr/sbin'],
+    ['lib', 'usr/lib'],
+  ];
+  if (['amd64', 'ppc64le', 's390x'].includes(targetArch(platform)))
+    dirs.push(['lib64', 'usr/lib64']);
+  return dirs;
+}
+
+export function scratchBase(platform: string): BaseImage {
+  const p = parsePlatform(platform);
+  return {
+    platform,
+    manifest: {
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: '', size: 0 },
+      layers: [],
+    },
+    manifestDescriptor: { mediaType: MediaType.ociManifest, digest: SCRATCH_MANIFEST, size: 0 },
+    config: {
+      architecture: p.architecture,
+      os: p.os,
+      ...(p.variant ? { variant: p.variant } : {}),
+      rootfs: { type: 'layers', diff_ids: [] },
+      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      history: [],
+    },
+    configDigest: SCRATCH_MANIFEST,
+    layerPaths: [],
+  };
+}
+
+export function scratchFacts(
+  platform: string,
+  release: string,
+): { tree: BaseTree; facts: BaseFacts } {
+  return {
+    tree: new BaseTree(),
+    facts: {
+      codename: release,
+      dpkgStatus: '',
+      installed: new Map(),
+      users: {
+        passwd: 'root:x:0:0:root:/root:/bin/sh\n',
+        group: 'root:x:0:\n',
+        shadow: 'root:*::0:99999:7:::\n',
+        gshadow: 'root:*::\n',
+      },
+      topLinks: new Map(mergedDirs(platform)),
+      alternatives: new Map(),
+      skel: new Map(),
+      dpkgFilters: new Map(),
+      pythonInstalled: new Map(),
+      pythonMetadataDirs: new Map(),
+    },
+  };
+}
+
+/** The directories every Debian root has, and the merged-/usr links packages' paths go through. */
+export function scratchSkeleton(platform: string): FileEntry[] {
+  const dir = (path: string, mode = 0o755): FileEntry => ({
+    path,
+    type: 'directory',
+    mode,
+    uid: 0,
+    gid: 0,
+  });
+  const entries: FileEntry[] = [
+    dir('etc'),
+    dir('home'),
+    dir('root', 0o700),
+    dir('run'),
+    dir('tmp', 0o1777),
+    dir('usr'),
+    dir('usr/local'),
+    dir('usr/local/bin'),
+    dir('var'),
+    dir('var/lib'),
+    dir('var/lib/dpkg'),
+    dir('var/tmp', 0o1777),
+  ];
+  for (const [link, target] of mergedDirs(platform)) {
+    entries.push(dir(target), {
+      path: link,
+      type: 'symlink',
+      mode: 0o777,
+      uid: 0,
+      gid: 0,
+      linkname: target,
+    });
+  }
+  return entries;
+}

@@ -193,7 +193,7 @@ export function resolve(
       .providers(d.name)
       .filter(({ pkg }) => !frozen(pkg.name) && provides(pkg, d, arch))
       .map(({ pkg }) => pkg)
-      .sort((a, b) => a.name.localeCompare(b.name))[0];
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
   };
 
   /** Why nothing fits, for the error: what exists, and which Essential base package would have to change. */

@@ -95,3 +95,32 @@ export function checkOptions(plan: Plan, opts: BuildOptions): void {
     }
   }
 }
+
+/** What every engine settles first: checked options, and where and for which platforms it builds. */
+export function buildRequest(
+  plan: Plan,
+  opts: BuildOptions,
+): {
+  cwd: string;
+  log: (msg: string) => void;
+  platforms: string[];
+  output: BuildOutput;
+  tags: string[];
+} {
+  const cwd = opts.cwd ?? process.cwd();
+  checkOptions(plan, opts);
+  const output = opts.output ?? defaultOutput(plan, cwd);
+  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository) {
+    throw new KuboxError(
+      'usage',
+      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
+    );
+  }
+  return {
+    cwd,
+    log: opts.log ?? (() => {}),
+    platforms: [...(opts.platforms ?? plan.spec.platforms)],
+    output,
+    tags: [...(opts.tags ?? plan.tags)],
+  };
+}

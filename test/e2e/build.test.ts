@@ -163,8 +163,8 @@ describe('kubox build failures are distinct and leave nothing behind', () => {
     expect(existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : []).toEqual([]);
   });
 
-  it('daemon unreachable: exit 3 with how to start it', async () => {
-    const res = await kubox(['build'], {
+  it('daemon unreachable: exit 3 with how to start it (--engine buildx; auto would go native)', async () => {
+    const res = await kubox(['build', '--engine', 'buildx'], {
       cwd: dir,
       env: { ...cliEnv, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
     });

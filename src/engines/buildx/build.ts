@@ -8,31 +8,19 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { render } from '../../dockerfile/render.js';
-import { KuboxError } from '../../errors.js';
 import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
 import { readArchive, type ImageSummary } from '../../oci/archive.js';
 import { parseReference } from '../../oci/reference.js';
 import type { Plan } from '../../plan/plan.js';
 import { buildArgv, buildLabels } from './argv.js';
-import { checkOptions, defaultOutput, type BuildOptions, type BuildResult } from '../options.js';
+import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
 import { push } from '../../registry/push.js';
 
 export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const log = opts.log ?? (() => {});
-  checkOptions(plan, opts);
-  const platforms = [...(opts.platforms ?? plan.spec.platforms)];
-  const output = opts.output ?? defaultOutput(plan, cwd);
-  const tags = [...(opts.tags ?? plan.tags)];
-  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository) {
-    throw new KuboxError(
-      'usage',
-      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
-    );
-  }
+  const { cwd, log, platforms, output, tags } = buildRequest(plan, opts);
 
   await checkDocker();
   // An explicit --builder must already exist: kubox only creates the builder the spec describes.

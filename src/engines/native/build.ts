@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { link, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cacheDir, ContentCache } from '../../cache.js';
@@ -21,7 +21,14 @@ import type { BaseTree } from '../../oci/base-tree.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { appendLayers, canonicalJson, manifestFor } from '../../oci/image-build.js';
 import { whiteout, writeLayer, type LayerBlob } from '../../oci/layer.js';
-import { blobPath, createLayout, openLayout, packLayout, writeIndex } from '../../oci/layout.js';
+import {
+  blobPath,
+  createLayout,
+  openLayout,
+  packLayout,
+  writeBlob,
+  writeIndex,
+} from '../../oci/layout.js';
 import { parseReference, qualifiedName } from '../../oci/reference.js';
 import { MediaType, type Descriptor } from '../../oci/types.js';
 import { installWheel } from '../../python/wheel.js';
@@ -29,7 +36,7 @@ import type { Plan } from '../../plan/plan.js';
 import { wheelArch } from '../../python/target.js';
 import { pushLayout } from '../../registry/push.js';
 import { buildLabels } from '../buildx/argv.js';
-import { checkOptions, defaultOutput, type BuildOptions, type BuildResult } from '../options.js';
+import { buildRequest, checkOptions, type BuildOptions, type BuildResult } from '../options.js';
 import {
   binaryLayer,
   dearmor,
@@ -44,10 +51,10 @@ import { parseDpkgFilters } from './dpkg-filter.js';
 import { baseFacts, type BaseFacts } from './facts.js';
 import {
   changedInputs,
-  formatLock,
   lockInputs,
   lockPath,
   readLock,
+  samePins,
   writeLock,
   type Lock,
   type LockedDeb,
@@ -89,6 +96,25 @@ async function loadBases(
   );
 }
 
+/**
+ * A repository's signing key decides which packages are trusted; one that
+ * changed under the same URL is refused on a build's silent re-resolution.
+ * `kubox lock` is how a user accepts a rotated key.
+ */
+function keepKeys(before: Lock, after: Lock): void {
+  for (const k of after.keys) {
+    const old = before.keys.find((o) => o.name === k.name && o.url === k.url);
+    if (old && old.sha256 !== k.sha256)
+      throw new KuboxError(
+        'integrity',
+        `the signing key of apt repository "${k.name}" changed (${k.url}: sha256 ${old.sha256} in kubox.lock, ${k.sha256} now)`,
+        {
+          hint: 'check with the repository that the key was rotated, then run `kubox lock` to accept it',
+        },
+      );
+  }
+}
+
 /** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
 async function lockFor(
   plan: Plan,
@@ -103,6 +129,10 @@ async function lockFor(
   const existing = await readLock(path);
   const inputs = lockInputs(plan.spec, args);
   const changed = existing ? changedInputs(existing.inputs, inputs) : [];
+  // A platform built with --platform but not in the spec's platforms is not in the lock either.
+  const missing = existing ? bases.filter((b) => !existing.platforms[b.image.platform]) : [];
+  if (missing.length > 0)
+    changed.push(`platforms (${missing.map((b) => b.image.platform).join(', ')} not locked)`);
   if (existing && changed.length === 0) return { lock: existing, path, written: false };
   if (opts.locked) {
     throw new KuboxError(
@@ -110,7 +140,12 @@ async function lockFor(
       existing
         ? `${path} does not match the spec: ${changed.join(', ')} changed`
         : `--locked, but there is no ${path}`,
-      { hint: 'run `kubox lock` and commit kubox.lock, or build without --locked' },
+      {
+        hint:
+          missing.length > 0
+            ? 'add the platform to platforms: in kubox.yaml and run `kubox lock`'
+            : 'run `kubox lock` and commit kubox.lock, or build without --locked',
+      },
     );
   }
   log(existing ? `spec changed (${changed.join(', ')}): resolving again` : `no ${path}: resolving`);
@@ -125,6 +160,7 @@ async function lockFor(
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, info),
     log,
   });
+  if (existing) keepKeys(existing, lock);
   await writeLock(path, lock);
   log(`wrote ${path}`);
   return { lock, path, written: true };
@@ -154,8 +190,7 @@ export async function refreshLock(
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, await sourceInfo(cwd)),
     log,
   });
-  if (existing && formatLock(existing) === formatLock(lock))
-    return { path, lock: existing, changed: false };
+  if (existing && samePins(existing, lock)) return { path, lock: existing, changed: false };
   await writeLock(path, lock);
   return { path, lock, changed: true };
 }
@@ -244,7 +279,9 @@ async function buildPlatform(
       `kubox.lock was resolved against base manifest ${locked.base.manifest} for ${image.platform}, but the base now gives ${image.manifestDescriptor.digest}`,
       { hint: 'run `kubox lock` to resolve again' },
     );
-  const baseKey = image.manifestDescriptor.digest;
+  // From scratch there is no manifest; the platform's skeleton (merged /usr) is the base.
+  const baseKey =
+    plan.spec.base === SCRATCH ? `scratch:${image.platform}` : image.manifestDescriptor.digest;
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
@@ -265,7 +302,12 @@ async function buildPlatform(
   };
   const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
   const metaOf = async (d: LockedDeb): Promise<DebMeta> => {
-    const path = join(root, 'derived', `debmeta-v${LAYER_FORMAT}`, `${d.sha256}.json`);
+    const path = join(
+      root,
+      'derived',
+      `debmeta-${LAYER_FORMAT}-${kuboxVersion()}`,
+      `${d.sha256}.json`,
+    );
     if (existsSync(path)) return parseDebMeta(await readFile(path, 'utf8'));
     const { deb } = await readOne(d);
     const meta = debMeta(d.name, d.architecture, deb);
@@ -299,7 +341,7 @@ async function buildPlatform(
         lock.keys.map((k) => k.sha256),
         plan.spec.apt.repositories.map((r) => [
           r.name,
-          expandArgs(r.url, args),
+          expandArgs(r.url, args, `apt.repositories (${r.name}).url`),
           r.suite,
           r.components,
         ]),
@@ -311,7 +353,7 @@ async function buildPlatform(
           ...repositoryFiles(
             plan.spec.apt.repositories.map((r) => ({
               name: r.name,
-              url: expandArgs(r.url, args),
+              url: expandArgs(r.url, args, `apt.repositories (${r.name}).url`),
               suite: r.suite,
               components: r.components,
               keyring: keyrings.get(r.name)!,
@@ -343,18 +385,10 @@ async function buildPlatform(
     },
     {
       createdBy: `kubox: Python packages (${locked.wheels.length})`,
-      key: ['python', baseKey, locked.wheels.map((w) => w.sha256)],
+      key: ['python', baseKey, locked.wheels.map((w) => [w.sha256, w.requested])],
       build: async () => {
         if (locked.wheels.length === 0) return { entries: [] };
         const target = { ...facts.python!, arch: wheelArch(image.platform) };
-        const requested = new Set(
-          plan.spec.pip.packages.map((p) =>
-            (typeof p === 'string' ? p : p.name)
-              .split(/[=<>!~[;\s]/)[0]!
-              .replace(/[-_.]+/g, '-')
-              .toLowerCase(),
-          ),
-        );
         const entries: FileEntry[] = [];
         // An upgrade of something the base has: its old metadata goes, as with pip's uninstall.
         for (const w of locked.wheels) {
@@ -365,7 +399,7 @@ async function buildPlatform(
           entries.push(
             ...installWheel(await readFile(files.get(w.sha256)!), w.filename, target, {
               installer: 'kubox',
-              requested: requested.has(w.name),
+              requested: w.requested,
             }),
           );
         return { entries };
@@ -437,13 +471,8 @@ async function buildPlatform(
 
 async function storeBlob(root: string, bytes: Buffer): Promise<string> {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  const path = blobPath(root, digest);
-  if (!existsSync(path)) {
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  }
+  await mkdir(dirname(blobPath(root, digest)), { recursive: true });
+  await writeBlob(root, digest, bytes);
   return digest;
 }
 
@@ -484,17 +513,7 @@ async function layoutOf(
 }
 
 export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
-  const cwd = opts.cwd ?? process.cwd();
-  const log = opts.log ?? (() => {});
-  checkOptions(plan, opts);
-  const platforms = [...(opts.platforms ?? plan.spec.platforms)];
-  const output = opts.output ?? defaultOutput(plan, cwd);
-  const tags = [...(opts.tags ?? plan.tags)];
-  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository)
-    throw new KuboxError(
-      'usage',
-      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
-    );
+  const { cwd, log, platforms, output, tags } = buildRequest(plan, opts);
   const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
   const root = opts.cacheDir ?? cacheDir();
   const cache = new ContentCache(join(root, 'blobs'));
@@ -575,14 +594,8 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
       await packLayout(dir, output.path);
     } else if (output.type === 'push') {
       log(`pushing ${tags.join(', ')}`);
-      // The base's layers are never uploaded again when the target registry already holds them.
-      const baseRef = plan.spec.base === SCRATCH ? undefined : parseReference(plan.spec.base);
-      const sameRegistry =
-        baseRef !== undefined && tags.every((t) => parseReference(t).registry === baseRef.registry);
-      await pushLayout(await openLayout(dir), tags, {
-        log,
-        ...(sameRegistry ? { mountFrom: [baseRef.repository] } : {}),
-      });
+      // pushLayout mounts the base's layers from the repository the base.name label names.
+      await pushLayout(await openLayout(dir), tags, { log });
     } else {
       const archive = join(work, 'image.oci.tar');
       await packLayout(dir, archive);
@@ -594,7 +607,9 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
       for (const t of tags) {
         // docker load names the image after the archive's ref.name; tag the rest.
         if (t === tags[0]) continue;
-        await run('docker', ['tag', tags[0]!, t]);
+        const tagged = await run('docker', ['tag', tags[0]!, t]);
+        if (tagged.exitCode !== 0)
+          throw new KuboxError('build-failed', `docker tag ${t} failed: ${tagged.stderr.trim()}`);
       }
     }
   } finally {

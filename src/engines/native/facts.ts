@@ -12,8 +12,10 @@ import type { PythonTarget } from '../../python/target.js';
 import type { UserFiles } from '../../native/users.js';
 
 export interface BaseFacts {
-  /** VERSION_CODENAME from os-release, e.g. "bookworm"; undefined when not Debian. */
+  /** VERSION_CODENAME from os-release, e.g. "bookworm". */
   codename?: string;
+  /** ID from os-release ("debian", "ubuntu", ...). */
+  osId?: string;
   dpkgStatus: string;
   installed: Map<string, PackageRecord>;
   users: UserFiles;
@@ -159,9 +161,12 @@ export function baseFacts(tree: BaseTree, reference: string): BaseFacts {
     installed: pythonInstalled,
     dirs: pythonMetadataDirs,
   } = pythonOf(tree, glibcOf(installed));
-  const codename = osRelease(tree).get('VERSION_CODENAME');
+  const release = osRelease(tree);
+  const codename = release.get('VERSION_CODENAME');
+  const osId = release.get('ID');
   return {
     ...(codename ? { codename } : {}),
+    ...(osId ? { osId } : {}),
     dpkgStatus,
     installed,
     users: {

@@ -30,6 +30,8 @@ const LockedDeb = z.strictObject({
 const LockedFile = z.strictObject({ name: z.string(), url: z.string(), sha256: SHA256 });
 const LockedWheel = z.strictObject({
   name: z.string(),
+  /** Asked for in pip.packages (not only a dependency): pip's REQUESTED marker. */
+  requested: z.boolean(),
   version: z.string(),
   filename: z.string(),
   url: z.string(),
@@ -69,11 +71,13 @@ export function lockInputs(spec: Spec, args: Readonly<Record<string, string>>): 
   return {
     base: spec.base,
     platforms: [...spec.platforms],
-    args: Object.fromEntries(Object.entries(args).sort(([a], [b]) => a.localeCompare(b))),
+    // Code-point order, not the locale's: the lock must read the same on every machine.
+    args: Object.fromEntries(Object.entries(args).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     apt: {
       mirror: spec.apt.mirror ?? null,
       securityMirror: spec.apt.securityMirror ?? null,
       snapshot: spec.apt.snapshot ?? null,
+      release: spec.apt.release ?? null,
       packages: spec.apt.packages.map(name),
       repositories: spec.apt.repositories.map((r) => ({
         name: r.name,
@@ -148,6 +152,15 @@ export async function readLock(path: string): Promise<Lock | undefined> {
     });
   }
   return parsed.data;
+}
+
+/**
+ * Whether two locks pin the same things. The InRelease hashes are left out:
+ * Debian re-signs every few hours with a new Date, which alone is no reason
+ * to rewrite a lock.
+ */
+export function samePins(a: Lock, b: Lock): boolean {
+  return formatLock({ ...a, sources: [] }) === formatLock({ ...b, sources: [] });
 }
 
 /** Stable text: reviewers diff it, and the same resolution always writes the same bytes. */

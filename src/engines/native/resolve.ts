@@ -19,7 +19,7 @@ import { SCRATCH, type Spec } from '../../spec/schema.js';
 import type { BaseFacts } from './facts.js';
 import type { BaseImage } from './base.js';
 import { lockInputs, type Lock, type LockedPlatform } from './lock.js';
-import { expandArgs } from './args.js';
+import { expandArgs, targetArgs } from './args.js';
 
 export const DEFAULT_PYPI = 'https://pypi.org/simple/';
 
@@ -43,6 +43,13 @@ const packageName = (e: string | { name: string }) => (typeof e === 'string' ? e
 
 /** The Debian release the base runs, so the packages match its libc and friends. */
 function codenameOf(bases: ResolveInput['bases'], spec: Spec): string {
+  const other = bases.find((b) => b.facts.osId !== undefined && b.facts.osId !== 'debian');
+  if (other)
+    throw new KuboxError(
+      'build-failed',
+      `the native engine installs Debian packages, but ${spec.base} is ${other.facts.osId} (/etc/os-release)`,
+      { hint: 'use a Debian-based base (such as python:3.13-slim), or --engine buildx' },
+    );
   if (spec.apt.release) return spec.apt.release;
   const names = new Set(bases.map((b) => b.facts.codename));
   const [codename] = names;
@@ -67,8 +74,8 @@ async function extraSources(
   const keys: Lock['keys'] = [];
   const keyBytes = new Map<string, Uint8Array>();
   for (const r of spec.apt.repositories) {
-    const url = expandArgs(r.url, args);
-    const keyUrl = expandArgs(r.key, args);
+    const url = expandArgs(r.url, args, `apt.repositories (${r.name}).url`);
+    const keyUrl = expandArgs(r.key, args, `apt.repositories (${r.name}).key`);
     const bytes = await fetchBytes(keyUrl, { maxBytes: 1 << 20 });
     keys.push({
       name: r.name,
@@ -90,15 +97,16 @@ async function extraSources(
 async function binariesFor(
   spec: Spec,
   args: Readonly<Record<string, string>>,
-  arch: string,
+  platform: string,
 ): Promise<LockedPlatform['binaries']> {
+  const arch = targetArch(platform);
   const out: LockedPlatform['binaries'] = [];
   for (const b of spec.binaries) {
-    const vars = { ...args, TARGETARCH: arch, TARGETOS: 'linux' };
-    const url = expandArgs(b.url, vars);
+    const vars = { ...args, ...targetArgs(platform) };
+    const url = expandArgs(b.url, vars, `binaries (${b.name}).url`);
     let sha256 = b.sha256?.[arch as keyof typeof b.sha256];
     if (!sha256 && b.checksumUrl) {
-      const sumUrl = expandArgs(b.checksumUrl, vars);
+      const sumUrl = expandArgs(b.checksumUrl, vars, `binaries (${b.name}).checksumUrl`);
       const first =
         (await fetchBytes(sumUrl, { maxBytes: 1 << 16 })).toString('utf8').trim().split(/\s+/)[0] ??
         '';
@@ -174,7 +182,9 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
           { hint: 'use a base with Python (python:3.x-slim), or --engine buildx' },
         );
       const target = { ...facts.python, arch: wheelArch(image.platform) };
-      const indexUrl = spec.pip.indexUrl ? expandArgs(spec.pip.indexUrl, args) : DEFAULT_PYPI;
+      const indexUrl = spec.pip.indexUrl
+        ? expandArgs(spec.pip.indexUrl, args, 'pip.indexUrl')
+        : DEFAULT_PYPI;
       // Metadata comes from PEP 658 files when the index has them, else from the wheel itself;
       // one download map keeps a wheel from being fetched twice.
       const downloads = new Map<string, { bytes: Uint8Array; sha256: string }>();
@@ -188,6 +198,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       });
       wheels = resolved.map((w) => ({
         name: w.name,
+        requested: w.requested,
         version: w.version,
         filename: w.filename,
         url: w.url,
@@ -200,16 +211,24 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
 
     locked[image.platform] = {
       base: { manifest: image.manifestDescriptor.digest, config: image.configDigest },
-      debs: debs.map((d) => ({
-        name: d.name,
-        version: d.version,
-        architecture: d.architecture,
-        source: d.source ?? 'debian',
-        url: d.url!,
-        sha256: d.sha256!,
-        size: d.size ?? 0,
-      })),
-      binaries: await binariesFor(spec, args, arch),
+      debs: debs.map((d) => {
+        if (!d.url || !d.sha256 || d.size === undefined)
+          throw new KuboxError(
+            'integrity',
+            `${d.name} ${d.version} (${d.source ?? 'debian'}) has no Filename, SHA256 or Size in its Packages index; kubox installs nothing it cannot verify`,
+            { hint: 'report it to the repository; or pin another version (name=version)' },
+          );
+        return {
+          name: d.name,
+          version: d.version,
+          architecture: d.architecture,
+          source: d.source ?? 'debian',
+          url: d.url,
+          sha256: d.sha256,
+          size: d.size,
+        };
+      }),
+      binaries: await binariesFor(spec, args, image.platform),
       wheels,
     };
   }

@@ -59,6 +59,7 @@ export function scratchFacts(
     tree: new BaseTree(),
     facts: {
       codename: release,
+      osId: 'debian',
       dpkgStatus: '',
       installed: new Map(),
       users: {

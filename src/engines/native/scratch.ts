@@ -55,8 +55,19 @@ export function scratchFacts(
   platform: string,
   release: string,
 ): { tree: BaseTree; facts: BaseFacts } {
+  // The skeleton is the "base" the package layers go on top of.
+  const tree = new BaseTree();
+  for (const e of scratchSkeleton(platform))
+    tree.set(e.path, {
+      type: e.type,
+      mode: e.mode,
+      uid: e.uid,
+      gid: e.gid,
+      size: 0,
+      ...(e.linkname ? { linkname: e.linkname } : {}),
+    });
   return {
-    tree: new BaseTree(),
+    tree,
     facts: {
       codename: release,
       osId: 'debian',

@@ -170,3 +170,63 @@ export function loginDefsHomeMode(loginDefs: string | undefined): number {
   if (home !== undefined) return home & 0o7777;
   return 0o777 & ~(value('UMASK') ?? 0o022);
 }
+
+/** adduser.conf's defaults for system accounts (FIRST_SYSTEM_UID/GID .. LAST_SYSTEM_UID/GID). */
+const FIRST_SYSTEM_ID = 100;
+const LAST_SYSTEM_ID = 999;
+const NOGROUP = 65534;
+
+function firstFree(table: string[][]): number | undefined {
+  const used = new Set(table.map((r) => Number(r[2])));
+  for (let id = FIRST_SYSTEM_ID; id <= LAST_SYSTEM_ID; id++) if (!used.has(id)) return id;
+  return undefined;
+}
+
+/**
+ * `adduser --system [--group] [--home H] [--shell S] NAME`, as a package's
+ * postinst runs it (redis-server's for its `redis` user): the first free
+ * system uid (and gid with --group), primary group nogroup otherwise,
+ * password disabled ("*"), shell /usr/sbin/nologin, home /nonexistent. An
+ * existing user is left as it is, as adduser does. Undefined when it cannot
+ * be done as adduser would (an --ingroup group, no free system id): the
+ * caller then reports it instead.
+ */
+export function addSystemUser(
+  files: UserFiles,
+  su: { name: string; home?: string; group: boolean; ingroup?: string; shell?: string },
+  opts: { days: number },
+): { files: UserFiles; user: User } | undefined {
+  const passwd = rows(files.passwd);
+  const existing = passwd.find((r) => r[0] === su.name);
+  const home = su.home ?? '/nonexistent';
+  const shell = su.shell ?? '/usr/sbin/nologin';
+  if (existing)
+    return {
+      files,
+      user: { name: su.name, uid: Number(existing[2]), gid: Number(existing[3]), home, shell },
+    };
+  if (su.ingroup !== undefined) return undefined;
+  const uid = firstFree(passwd);
+  if (uid === undefined) return undefined;
+  const out: UserFiles = { ...files };
+  let gid = NOGROUP;
+  if (su.group) {
+    const groups = rows(files.group);
+    const named = groups.find((r) => r[0] === su.name);
+    const free = firstFree(groups);
+    if (named) gid = Number(named[2]);
+    else if (free === undefined) return undefined;
+    else {
+      gid = free;
+      out.group = append(files.group, `${su.name}:x:${gid}:`);
+      if (files.gshadow !== undefined) out.gshadow = append(files.gshadow, `${su.name}:!::`);
+    }
+  }
+  out.passwd = append(files.passwd, `${su.name}:x:${uid}:${gid}::${home}:${shell}`);
+  if (files.shadow !== undefined)
+    out.shadow = append(
+      files.shadow,
+      `${su.name}:*:${opts.days}:${PASS_MIN_DAYS}:${PASS_MAX_DAYS}:${PASS_WARN_AGE}:::`,
+    );
+  return { files: out, user: { name: su.name, uid, gid, home, shell } };
+}

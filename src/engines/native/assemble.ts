@@ -14,10 +14,10 @@ import {
   applyAlternatives,
   type Alternative,
 } from '../../native/alternatives.js';
-import { scriptEffects } from '../../native/maintscripts.js';
+import { scriptEffects, type SystemUser } from '../../native/maintscripts.js';
 import { caCertificates } from '../../native/ca-certificates.js';
 import { mapEntries, usrMergeMap } from '../../native/usrmerge.js';
-import { addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';
+import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';
 import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../oci/layer.js';
 import type { Plan } from '../../plan/plan.js';
@@ -161,7 +161,15 @@ export function stateLayer(
   const map = usrMergeMap((top) => facts.topLinks.get(top));
   for (const d of debs) {
     const effects = scriptEffects(d.name, d.control, d.paths);
-    warnings.push(...effects.warnings);
+    // System users are added in the user layer (userLayer); only the others are reported.
+    const emulated = new Set(
+      effects.systemUsers.filter((u) => u.ingroup === undefined).map((u) => u.name),
+    );
+    warnings.push(
+      ...effects.warnings.filter(
+        (w) => ![...emulated].some((n) => w.endsWith(`creates system user ${n}; not emulated`)),
+      ),
+    );
     const postinst = d.control.get('postinst');
     if (postinst) {
       const found = alternativesFromPostinst(Buffer.from(postinst).toString('utf8'));
@@ -235,9 +243,22 @@ export function userLayer(
   tree: BaseTree,
   facts: BaseFacts,
   epoch: number,
+  systemUsers: readonly SystemUser[] = [],
 ): FileEntry[] {
   const { user } = plan;
-  const files = addUser(facts.users, user, { days: Math.floor(epoch / 86400) });
+  const days = Math.floor(epoch / 86400);
+  // First what packages' postinsts would have added (adduser --system), then the spec's user.
+  let base = facts.users;
+  const homes: FileEntry[] = [];
+  for (const su of systemUsers) {
+    const added = addSystemUser(base, su, { days });
+    if (!added) continue;
+    base = added.files;
+    const home = added.user.home.replace(/^\//, '');
+    if (added.user.home !== '/nonexistent' && !tree.get(tree.resolve(home, true)))
+      homes.push(dir(home, added.user.uid, added.user.gid));
+  }
+  const files = addUser(base, user, { days });
   const entries: FileEntry[] = [file('etc/passwd', files.passwd), file('etc/group', files.group)];
   // shadow files are root-only on Debian (root:shadow 0640).
   const shadowGid = /^shadow:[^:]*:(\d+):/m.exec(files.group)?.[1];
@@ -247,7 +268,10 @@ export function userLayer(
   });
   if (files.shadow !== undefined) entries.push(secret('etc/shadow', files.shadow));
   if (files.gshadow !== undefined) entries.push(secret('etc/gshadow', files.gshadow));
-  entries.push(...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }));
+  entries.push(
+    ...homes,
+    ...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }),
+  );
   const workdir = plan.spec.workdir.replace(/^\//, '');
   if (!entries.some((e) => e.path === workdir)) entries.push(dir(workdir, user.uid, user.gid));
   entries.push(...aptLeftovers(tree));

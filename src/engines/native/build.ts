@@ -60,6 +60,7 @@ import {
   type LockedDeb,
 } from './lock.js';
 import { resolveLock } from './resolve.js';
+import { scriptEffects } from '../../native/maintscripts.js';
 import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
 import { expandArgs } from './args.js';
 import { scratchBase, scratchFacts, scratchSkeleton } from './scratch.js';
@@ -69,7 +70,7 @@ import { SCRATCH } from '../../spec/schema.js';
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
  * version is part of the key too): old cache entries then miss.
  */
-const LAYER_FORMAT = 2;
+const LAYER_FORMAT = 3;
 
 interface PlatformBase {
   image: BaseImage;
@@ -315,6 +316,10 @@ async function buildPlatform(
     return meta;
   };
   const fromDebian = (s: string) => s === 'debian' || s.startsWith('debian-');
+  // System users packages' postinsts add (adduser --system), in install order.
+  const systemUsers = (await Promise.all(locked.debs.map(metaOf))).flatMap(
+    (m) => scriptEffects(m.name, m.control, m.paths).systemUsers,
+  );
   const debianDebs = locked.debs.filter((d) => fromDebian(d.source));
   const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
 
@@ -413,8 +418,8 @@ async function buildPlatform(
     },
     {
       createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,
-      key: ['user', baseKey, plan.user, plan.spec.workdir, epoch],
-      build: async () => ({ entries: userLayer(plan, tree, facts, epoch) }),
+      key: ['user', baseKey, plan.user, plan.spec.workdir, systemUsers],
+      build: async () => ({ entries: userLayer(plan, tree, facts, epoch, systemUsers) }),
     },
   ];
 

@@ -272,3 +272,39 @@ describe('cached package metadata', () => {
     ).toBe(true);
   });
 });
+
+describe('adduser --system, as postinsts run it', () => {
+  it('takes the first free system ids, a group with --group, and leaves an existing user alone', async () => {
+    const { addSystemUser } = await import('../../../src/native/users.js');
+    const files = {
+      passwd: 'root:x:0:0:root:/root:/bin/bash\n_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n',
+      group: 'root:x:0:\nusers:x:100:\n',
+      shadow: 'root:*:19000:0:99999:7:::\n',
+      gshadow: 'root:*::\n',
+    };
+    const redis = addSystemUser(
+      files,
+      { name: 'redis', home: '/var/lib/redis', group: true },
+      { days: 20000 },
+    )!;
+    expect(redis.user).toEqual({
+      name: 'redis',
+      uid: 100,
+      gid: 101,
+      home: '/var/lib/redis',
+      shell: '/usr/sbin/nologin',
+    });
+    expect(redis.files.passwd).toContain('redis:x:100:101::/var/lib/redis:/usr/sbin/nologin\n');
+    expect(redis.files.group).toContain('redis:x:101:\n');
+    expect(redis.files.shadow).toContain('redis:*:20000:0:99999:7:::\n');
+    expect(redis.files.gshadow).toContain('redis:!::\n');
+    const plain = addSystemUser(redis.files, { name: 'svc', group: false }, { days: 20000 })!;
+    expect(plain.user).toMatchObject({ uid: 101, gid: 65534, home: '/nonexistent' });
+    expect(addSystemUser(plain.files, { name: 'redis', group: true }, { days: 1 })!.files).toBe(
+      plain.files,
+    );
+    expect(
+      addSystemUser(files, { name: 'x', group: false, ingroup: 'nope' }, { days: 1 }),
+    ).toBeUndefined();
+  });
+});

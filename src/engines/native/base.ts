@@ -6,14 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KuboxError } from '../../errors.js';
 import { blobPath, writeBlob } from '../../oci/layout.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
 import { isIndex, type Descriptor, type Index, type Manifest } from '../../oci/types.js';
 import { RegistryClient, type ClientOptions } from '../../registry/client.js';
-import { readBaseTree, type BaseTree } from '../../oci/base-tree.js';
+import { BaseTree, readBaseTree, type TreeNode } from '../../oci/base-tree.js';
+import { writeFileAtomic } from '../../fs.js';
 
 /** The config as stored: kubox keeps every field it does not change. */
 export type RawConfig = Record<string, unknown> & {
@@ -162,6 +163,36 @@ export async function pullBase(
   );
 }
 
-export async function baseTree(base: BaseImage): Promise<BaseTree> {
-  return readBaseTree(base.layerPaths, keepBaseFile);
+/**
+ * The base's filesystem. Reading it means decompressing every layer (about a
+ * second for a slim base); the result depends only on the manifest, so it is
+ * kept in the cache as a listing plus the few files kubox reads.
+ */
+export async function baseTree(base: BaseImage, cacheRoot: string): Promise<BaseTree> {
+  const path = join(cacheRoot, 'derived', 'base-tree-v1', `${base.manifestDescriptor.digest}.json`);
+  try {
+    const saved = JSON.parse(await readFile(path, 'utf8')) as {
+      nodes: [string, TreeNode][];
+      contents: [string, string][];
+    };
+    const tree = new BaseTree();
+    const contents = new Map(saved.contents);
+    for (const [p, node] of saved.nodes) {
+      const data = contents.get(p);
+      tree.set(p, node, data === undefined ? undefined : Buffer.from(data, 'base64'));
+    }
+    return tree;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+  }
+  const tree = await readBaseTree(base.layerPaths, keepBaseFile);
+  const nodes: [string, TreeNode][] = [];
+  const contents: [string, string][] = [];
+  for (const p of tree.paths()) {
+    nodes.push([p, tree.get(p)!]);
+    const data = tree.read(p);
+    if (data) contents.push([p, data.toString('base64')]);
+  }
+  await writeFileAtomic(path, JSON.stringify({ nodes, contents }));
+  return tree;
 }

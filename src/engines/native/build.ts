@@ -91,7 +91,7 @@ async function loadBases(
   const images = await pullBase(plan.spec.base, platforms, root);
   return Promise.all(
     images.map(async (image): Promise<PlatformBase> => {
-      const tree = await baseTree(image);
+      const tree = await baseTree(image, root);
       return { image, tree, facts: baseFacts(tree, plan.spec.base) };
     }),
   );

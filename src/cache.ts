@@ -207,7 +207,10 @@ export class ContentCache {
     }
     const list = [...unique.values()];
     const total = list.length;
-    const totalBytes = list.reduce((n, it) => n + (it.size ?? 0), 0);
+    // Known only when every item says its size (binaries and wheels do not): else 0, "unknown".
+    const totalBytes = list.every((it) => it.size !== undefined)
+      ? list.reduce((n, it) => n + it.size!, 0)
+      : 0;
     let done = 0;
     let bytes = 0;
     const out = new Map<string, string>();

@@ -6,6 +6,7 @@
  *   const { dockerfile } = render(spec);
  *   const result = await build(spec, { output: { type: 'oci', path: 'out/img.tar' } });
  *   const report = await verify(spec, 'oci:out/img.tar');
+ *   await build(spec, { engine: 'native', locked: true }); // no Docker: from kubox.lock
  */
 import type { BuildOptions, BuildResult } from './engines/options.js';
 import { buildImage as buildPlan } from './engines/select.js';
@@ -23,7 +24,10 @@ export function render(spec: Spec | Plan): Rendered {
   return renderPlan(toPlan(spec));
 }
 
-/** Builds the image with docker buildx. */
+/**
+ * Builds the image: with docker buildx or the daemonless native engine, as
+ * `options.engine` (else the spec's `engine:`, else auto) decides.
+ */
 export function build(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
   return buildPlan(toPlan(spec), options);
 }
@@ -118,4 +122,9 @@ export {
   type Scanner,
 } from './scan/index.js';
 export { buildScanPush, type GatedBuildOptions, type GatedBuildResult } from './gated-build.js';
+export { chooseEngine } from './engines/select.js';
+export { buildNative } from './engines/native/build.js';
+export { refreshLock as lock } from './engines/native/locking.js';
+export { readLock, lockPath, type Lock } from './engines/native/lock.js';
+export type { EngineName } from './engines/options.js';
 export { renderCi, renderWorkflow, renderDependabot, ciOutputs } from './ci/github.js';

@@ -1,6 +1,6 @@
 /** `kubox lock`: resolve the spec's packages, binaries and wheels again and write kubox.lock. */
 import type { Command } from 'commander';
-import { refreshLock } from '../engines/native/build.js';
+import { refreshLock } from '../engines/native/locking.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { parseBuildArgs } from './build.js';

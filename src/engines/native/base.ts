@@ -15,6 +15,10 @@ import { isIndex, type Descriptor, type Index, type Manifest } from '../../oci/t
 import { RegistryClient, type ClientOptions } from '../../registry/client.js';
 import { BaseTree, readBaseTree, type TreeNode } from '../../oci/base-tree.js';
 import { writeFileAtomic } from '../../fs.js';
+import type { Plan } from '../../plan/plan.js';
+import { SCRATCH } from '../../spec/schema.js';
+import { baseFacts, type BaseFacts } from './facts.js';
+import { scratchBase, scratchFacts } from './scratch.js';
 
 /** The config as stored: kubox keeps every field it does not change. */
 export type RawConfig = Record<string, unknown> & {
@@ -195,4 +199,30 @@ export async function baseTree(base: BaseImage, cacheRoot: string): Promise<Base
   }
   await writeFileAtomic(path, JSON.stringify({ nodes, contents }));
   return tree;
+}
+
+/** A platform of the base: the image, its filesystem, and what kubox reads from it. */
+export interface PlatformBase {
+  image: BaseImage;
+  tree: BaseTree;
+  facts: BaseFacts;
+}
+
+export async function loadBases(
+  plan: Plan,
+  platforms: readonly string[],
+  root: string,
+): Promise<PlatformBase[]> {
+  if (plan.spec.base === SCRATCH)
+    return platforms.map((p) => ({
+      image: scratchBase(p),
+      ...scratchFacts(p, plan.spec.apt.release!),
+    }));
+  const images = await pullBase(plan.spec.base, platforms, root);
+  return Promise.all(
+    images.map(async (image): Promise<PlatformBase> => {
+      const tree = await baseTree(image, root);
+      return { image, tree, facts: baseFacts(tree, plan.spec.base) };
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeWarnings } from '../../../src/cli/build.js';
 import { expandArgs, targetArgs } from '../../../src/engines/native/args.js';
-import { debianBuckets, DEBIAN_LAYERS } from '../../../src/engines/native/build.js';
+import { debianBuckets, DEBIAN_LAYERS } from '../../../src/engines/native/platform-image.js';
 import { scratchFacts, scratchSkeleton } from '../../../src/engines/native/scratch.js';
 import { KuboxError } from '../../../src/errors.js';
 

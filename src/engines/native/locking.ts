@@ -1,0 +1,124 @@
+/**
+ * Which lock a native build uses: the existing kubox.lock when it answers the
+ * spec, else a fresh resolution written back (keeping its epoch); and
+ * `kubox lock`, which resolves again on purpose.
+ */
+import { join } from 'node:path';
+import type { ContentCache } from '../../cache.js';
+import { cacheDir, ContentCache as Cache } from '../../cache.js';
+import { KuboxError } from '../../errors.js';
+import { buildEpoch, sourceInfo } from '../../git.js';
+import type { Plan } from '../../plan/plan.js';
+import { checkOptions, type BuildOptions } from '../options.js';
+import { loadBases, type PlatformBase } from './base.js';
+import {
+  changedInputs,
+  lockInputs,
+  lockPath,
+  readLock,
+  samePins,
+  writeLock,
+  type Lock,
+} from './lock.js';
+import { resolveLock } from './resolve.js';
+
+/**
+ * A repository's signing key decides which packages are trusted; one that
+ * changed under the same URL is refused on a build's silent re-resolution.
+ * `kubox lock` is how a user accepts a rotated key.
+ */
+function keepKeys(before: Lock, after: Lock): void {
+  for (const k of after.keys) {
+    const old = before.keys.find((o) => o.name === k.name && o.url === k.url);
+    if (old && old.sha256 !== k.sha256)
+      throw new KuboxError(
+        'integrity',
+        `the signing key of apt repository "${k.name}" changed (${k.url}: sha256 ${old.sha256} in kubox.lock, ${k.sha256} now)`,
+        {
+          hint: 'check with the repository that the key was rotated, then run `kubox lock` to accept it',
+        },
+      );
+  }
+}
+
+/** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
+export async function lockFor(
+  plan: Plan,
+  args: Record<string, string>,
+  bases: readonly PlatformBase[],
+  cache: ContentCache,
+  opts: BuildOptions,
+  log: (m: string) => void,
+): Promise<{ lock: Lock; path: string; written: boolean }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
+  const existing = await readLock(path);
+  const inputs = lockInputs(plan.spec, args);
+  const changed = existing ? changedInputs(existing.inputs, inputs) : [];
+  // A platform built with --platform but not in the spec's platforms is not in the lock either.
+  const missing = existing ? bases.filter((b) => !existing.platforms[b.image.platform]) : [];
+  if (missing.length > 0)
+    changed.push(`platforms (${missing.map((b) => b.image.platform).join(', ')} not locked)`);
+  if (existing && changed.length === 0) return { lock: existing, path, written: false };
+  if (opts.locked) {
+    throw new KuboxError(
+      'lock',
+      existing
+        ? `${path} does not match the spec: ${changed.join(', ')} changed`
+        : `--locked, but there is no ${path}`,
+      {
+        hint:
+          missing.length > 0
+            ? 'add the platform to platforms: in kubox.yaml and run `kubox lock`'
+            : 'run `kubox lock` and commit kubox.lock, or build without --locked',
+      },
+    );
+  }
+  log(existing ? `spec changed (${changed.join(', ')}): resolving again` : `no ${path}: resolving`);
+  const info = await sourceInfo(cwd);
+  const lock = await resolveLock({
+    spec: plan.spec,
+    args,
+    bases,
+    cache,
+    // A lock keeps its epoch when it is resolved again: file times stay put, and so do
+    // the cached layers whose packages did not change.
+    sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, info),
+    log,
+  });
+  if (existing) keepKeys(existing, lock);
+  await writeLock(path, lock);
+  log(`wrote ${path}`);
+  return { lock, path, written: true };
+}
+
+/**
+ * `kubox lock`: resolve again from the current sources and rewrite the lock.
+ * When nothing but the time would change, the lock file is left as it is.
+ */
+export async function refreshLock(
+  plan: Plan,
+  opts: Pick<BuildOptions, 'buildArgs' | 'specSource' | 'cwd' | 'cacheDir' | 'log'> = {},
+): Promise<{ path: string; lock: Lock; changed: boolean }> {
+  const cwd = opts.cwd ?? process.cwd();
+  const log = opts.log ?? (() => {});
+  checkOptions(plan, opts);
+  const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
+  const root = opts.cacheDir ?? cacheDir();
+  const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
+  const existing = await readLock(path);
+  const bases = await loadBases(plan, plan.spec.platforms, root);
+  const lock = await resolveLock({
+    spec: plan.spec,
+    args,
+    bases,
+    cache: new Cache(join(root, 'blobs')),
+    sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, await sourceInfo(cwd)),
+    log,
+  });
+  if (existing && samePins(existing, lock)) return { path, lock: existing, changed: false };
+  await writeLock(path, lock);
+  return { path, lock, changed: true };
+}
+
+/** A layer from the cache when its inputs were built before, else built and remembered. */

@@ -1,0 +1,332 @@
+/**
+ * One platform's image: the layers the native engine appends to the base,
+ * each cached by the digest of its inputs, then its config and manifest.
+ * Layers are split by how often they change (Debian packages over a few
+ * layers, extra repositories, binaries, Python packages, package state, the
+ * user), so a change rebuilds only the layers it touches.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readDeb } from '../../debian/deb.js';
+import { KuboxError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs.js';
+import { scriptEffects } from '../../native/maintscripts.js';
+import type { FileEntry } from '../../oci/file-entry.js';
+import { appendLayers, canonicalJson, manifestFor } from '../../oci/image-build.js';
+import { whiteout, writeLayer, type LayerBlob } from '../../oci/layer.js';
+import { blobPath, writeBlob } from '../../oci/layout.js';
+import { MediaType, type Descriptor } from '../../oci/types.js';
+import type { Plan } from '../../plan/plan.js';
+import { wheelArch } from '../../python/target.js';
+import { installWheel } from '../../python/wheel.js';
+import { SCRATCH } from '../../spec/schema.js';
+import { kuboxVersion } from '../../version.js';
+import { expandArgs } from './args.js';
+import {
+  binaryLayer,
+  debLayer,
+  repositoryFiles,
+  stateLayer,
+  userLayer,
+  type DebInput,
+} from './assemble.js';
+import type { PlatformBase } from './base.js';
+import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
+import { parseDpkgFilters } from './dpkg-filter.js';
+import type { Lock, LockedDeb } from './lock.js';
+import { scratchSkeleton } from './scratch.js';
+
+/**
+ * Bump when the bytes a layer is made of change for the same inputs (kubox's
+ * version is part of the key too): old cache entries then miss.
+ */
+const LAYER_FORMAT = 3;
+
+interface LayerContent {
+  entries: FileEntry[];
+  /** Kept with the cached layer, so a cache hit reports them as the first build did. */
+  warnings?: string[];
+}
+
+async function cachedLayer(
+  root: string,
+  key: unknown,
+  build: () => Promise<LayerContent>,
+  mtime: number,
+): Promise<{ blob?: LayerBlob; warnings: string[]; cached: boolean }> {
+  const id = createHash('sha256')
+    // Every file's mtime is the epoch: it is an input like the packages are.
+    .update(JSON.stringify({ format: LAYER_FORMAT, kubox: kuboxVersion(), mtime, key }))
+    .digest('hex');
+  const record = join(root, 'layers', `${id}.json`);
+  if (existsSync(record)) {
+    const saved = JSON.parse(await readFile(record, 'utf8')) as {
+      blob: Omit<LayerBlob, 'path'> | null;
+      warnings: string[];
+    };
+    if (saved.blob === null) return { warnings: saved.warnings, cached: true };
+    const path = blobPath(root, saved.blob.digest);
+    if (existsSync(path))
+      return { blob: { ...saved.blob, path }, warnings: saved.warnings, cached: true };
+  }
+  const { entries, warnings = [] } = await build();
+  let blob: LayerBlob | undefined;
+  if (entries.length > 0) {
+    const dir = join(root, 'blobs', 'sha256');
+    await mkdir(dir, { recursive: true });
+    blob = await writeLayer(entries, { dir, mtime });
+  }
+  const saved = blob ? { digest: blob.digest, diffId: blob.diffId, size: blob.size } : null;
+  await writeFileAtomic(record, JSON.stringify({ blob: saved, warnings }));
+  return { ...(blob ? { blob } : {}), warnings, cached: false };
+}
+
+/**
+ * Debian packages spread over a fixed number of layers by a stable hash of
+ * their name: adding or upgrading one package rebuilds (and pushes) the one
+ * layer it falls in, not all of them, and the layers compress in parallel.
+ * The resolver's order (dependencies first) is kept inside each layer.
+ */
+export const DEBIAN_LAYERS = 8;
+export function debianBuckets<T extends { name: string }>(
+  debs: readonly T[],
+): { bucket: number; debs: T[] }[] {
+  const buckets: T[][] = Array.from({ length: DEBIAN_LAYERS }, () => []);
+  for (const d of debs) {
+    const h = createHash('sha256').update(d.name).digest().readUInt32BE(0);
+    buckets[h % DEBIAN_LAYERS]!.push(d);
+  }
+  return buckets.map((b, bucket) => ({ bucket, debs: b })).filter((b) => b.debs.length > 0);
+}
+
+export interface BuiltPlatform {
+  platform: string;
+  descriptor: Descriptor;
+  layers: { digest: string; createdBy: string; cached: boolean }[];
+  /** Every blob the image needs: the manifest, its config, the base's and kubox's layers. */
+  blobs: string[];
+  warnings: string[];
+}
+
+export async function buildPlatform(
+  plan: Plan,
+  base: PlatformBase,
+  lock: Lock,
+  files: Map<string, string>,
+  keyrings: Map<string, Uint8Array>,
+  args: Record<string, string>,
+  epoch: number,
+  labels: Record<string, string>,
+  root: string,
+): Promise<BuiltPlatform> {
+  const { image, tree, facts } = base;
+  const locked = lock.platforms[image.platform]!;
+  if (locked.base.manifest !== image.manifestDescriptor.digest)
+    throw new KuboxError(
+      'lock',
+      `kubox.lock was resolved against base manifest ${locked.base.manifest} for ${image.platform}, but the base now gives ${image.manifestDescriptor.digest}`,
+      { hint: 'run `kubox lock` to resolve again' },
+    );
+  // From scratch there is no manifest; the platform's skeleton (merged /usr) is the base.
+  const baseKey =
+    plan.spec.base === SCRATCH ? `scratch:${image.platform}` : image.manifestDescriptor.digest;
+  const warnings: string[] = [];
+  const filters = parseDpkgFilters(facts.dpkgFilters);
+
+  // Each .deb is read at most once, and only for the layers that miss the cache.
+  const reads = new Map<string, Promise<DebInput>>();
+  const readOne = (d: LockedDeb) => {
+    let p = reads.get(d.sha256);
+    if (!p) {
+      p = readFile(files.get(d.sha256)!).then(async (bytes) => ({
+        name: d.name,
+        architecture: d.architecture,
+        source: d.source,
+        deb: await readDeb(bytes, `${d.name}_${d.version}_${d.architecture}.deb`),
+      }));
+      reads.set(d.sha256, p);
+    }
+    return p;
+  };
+  const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
+  const metaOf = async (d: LockedDeb): Promise<DebMeta> => {
+    const path = join(
+      root,
+      'derived',
+      `debmeta-${LAYER_FORMAT}-${kuboxVersion()}`,
+      `${d.sha256}.json`,
+    );
+    if (existsSync(path)) return parseDebMeta(await readFile(path, 'utf8'));
+    const { deb } = await readOne(d);
+    const meta = debMeta(d.name, d.architecture, deb);
+    await writeFileAtomic(path, formatDebMeta(meta));
+    return meta;
+  };
+  const fromDebian = (s: string) => s === 'debian' || s.startsWith('debian-');
+  // System users packages' postinsts add (adduser --system), in install order.
+  const systemUsers = (await Promise.all(locked.debs.map(metaOf))).flatMap(
+    (m) => scriptEffects(m.name, m.control, m.paths).systemUsers,
+  );
+  const debianDebs = locked.debs.filter((d) => fromDebian(d.source));
+  const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
+
+  const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
+    ...(plan.spec.base === SCRATCH
+      ? [
+          {
+            createdBy: 'kubox: root filesystem skeleton (merged /usr)',
+            key: ['skeleton', image.platform],
+            build: async () => ({ entries: scratchSkeleton(image.platform) }),
+          },
+        ]
+      : []),
+    ...debianBuckets(debianDebs).map(({ bucket, debs }) => ({
+      createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
+      key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
+      build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
+    })),
+    {
+      createdBy: `kubox: apt repositories ${plan.spec.apt.repositories.map((r) => r.name).join(', ')}`,
+      key: [
+        'repositories',
+        baseKey,
+        lock.keys.map((k) => k.sha256),
+        plan.spec.apt.repositories.map((r) => [
+          r.name,
+          expandArgs(r.url, args, `apt.repositories (${r.name}).url`),
+          r.suite,
+          r.components,
+        ]),
+        repoDebs.map((d) => d.sha256),
+      ],
+      build: async () => ({
+        entries: [
+          ...debLayer(await readAll(repoDebs), tree, facts, filters),
+          ...repositoryFiles(
+            plan.spec.apt.repositories.map((r) => ({
+              name: r.name,
+              url: expandArgs(r.url, args, `apt.repositories (${r.name}).url`),
+              suite: r.suite,
+              components: r.components,
+              keyring: keyrings.get(r.name)!,
+            })),
+          ),
+        ],
+      }),
+    },
+    {
+      createdBy: `kubox: binaries ${plan.spec.binaries.map((b) => b.name).join(', ')}`,
+      key: [
+        'binaries',
+        baseKey,
+        plan.spec.binaries.map((b, i) => [b.dest, b.mode, locked.binaries[i]!.sha256]),
+      ],
+      build: async () => ({
+        entries: binaryLayer(
+          await Promise.all(
+            plan.spec.binaries.map(async (b, i) => ({
+              name: b.name,
+              dest: b.dest,
+              mode: b.mode,
+              data: await readFile(files.get(locked.binaries[i]!.sha256)!),
+            })),
+          ),
+          tree,
+        ),
+      }),
+    },
+    {
+      createdBy: `kubox: Python packages (${locked.wheels.length})`,
+      key: ['python', baseKey, locked.wheels.map((w) => [w.sha256, w.requested])],
+      build: async () => {
+        if (locked.wheels.length === 0) return { entries: [] };
+        const target = { ...facts.python!, arch: wheelArch(image.platform) };
+        const entries: FileEntry[] = [];
+        // An upgrade of something the base has: its old metadata goes, as with pip's uninstall.
+        for (const w of locked.wheels) {
+          const old = facts.pythonMetadataDirs.get(w.name);
+          if (old && !old.endsWith(`-${w.version}.dist-info`)) entries.push(whiteout(old));
+        }
+        for (const w of locked.wheels)
+          entries.push(
+            ...installWheel(await readFile(files.get(w.sha256)!), w.filename, target, {
+              installer: 'kubox',
+              requested: w.requested,
+            }),
+          );
+        return { entries };
+      },
+    },
+    {
+      createdBy: 'kubox: package state (dpkg database, alternatives, CA certificates)',
+      key: ['state', baseKey, locked.debs.map((d) => d.sha256)],
+      build: async () =>
+        stateLayer(await Promise.all(locked.debs.map(metaOf)), tree, facts, filters),
+    },
+    {
+      createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,
+      key: ['user', baseKey, plan.user, plan.spec.workdir, systemUsers],
+      build: async () => ({ entries: userLayer(plan, tree, facts, epoch, systemUsers) }),
+    },
+  ];
+
+  // Independent layers compress in parallel on zlib's thread pool; their order stays the spec's.
+  const got = await Promise.all(specs.map((s) => cachedLayer(root, s.key, s.build, epoch)));
+  const layers: { blob: LayerBlob; createdBy: string; cached: boolean }[] = [];
+  got.forEach((g, i) => {
+    warnings.push(...g.warnings);
+    if (g.blob) layers.push({ blob: g.blob, createdBy: specs[i]!.createdBy, cached: g.cached });
+  });
+
+  const created = new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const config = appendLayers(image.config, layers, {
+    created,
+    user: `${plan.user.uid}:${plan.user.gid}`,
+    workdir: plan.spec.workdir,
+    cmd: plan.spec.cmd,
+    env: plan.spec.env,
+    labels,
+  });
+  const configBytes = canonicalJson(config);
+  const configDigest = await storeBlob(root, configBytes);
+  const manifest = manifestFor(
+    configDigest,
+    configBytes.length,
+    image.manifest.layers,
+    layers.map((l) => l.blob),
+  );
+  const manifestBytes = canonicalJson(manifest);
+  const manifestDigest = await storeBlob(root, manifestBytes);
+  const platformField = image.config.variant
+    ? {
+        os: image.config.os,
+        architecture: image.config.architecture,
+        variant: image.config.variant as string,
+      }
+    : { os: image.config.os, architecture: image.config.architecture };
+  return {
+    platform: image.platform,
+    descriptor: {
+      mediaType: MediaType.ociManifest,
+      digest: manifestDigest,
+      size: manifestBytes.length,
+      platform: platformField,
+    },
+    layers: layers.map((l) => ({
+      digest: l.blob.digest,
+      createdBy: l.createdBy,
+      cached: l.cached,
+    })),
+    blobs: [manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)],
+    warnings,
+  };
+}
+
+export async function storeBlob(root: string, bytes: Buffer): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  await mkdir(dirname(blobPath(root, digest)), { recursive: true });
+  await writeBlob(root, digest, bytes);
+  return digest;
+}

@@ -51,6 +51,8 @@ export interface BuildResult {
   warnings?: string[];
   /** Native engine: the lock used, and whether this build wrote it. */
   lock?: { path: string; written: boolean };
+  /** Native engine with --push: blobs uploaded, mounted from the base's repository, or already there. */
+  pushed?: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
 }
 
 /** Where a build goes when the command line does not say. */

@@ -149,6 +149,67 @@ describe('kubox lock + build --engine native', () => {
     expect(res.stdout).toMatch(/VIM - Vi IMproved/);
   });
 
+  it('pushes with the registry client, mounting the base layers instead of uploading them', async () => {
+    const repo = `kubox-e2e/native-${process.pid}-${Date.now()}`;
+    const res = await kubox(
+      [
+        'build',
+        '--engine',
+        'native',
+        '--locked',
+        '--push',
+        '--tag',
+        `${env.registry}/${repo}:1`,
+        '--json',
+      ],
+      { cwd: dir, env: cliEnv },
+    );
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    const result = JSON.parse(res.stdout);
+    expect(result.digest).toBe(firstDigest);
+    // The stand-in base has one layer per platform: both come by mount from its repository.
+    expect(result.pushed.mounted).toBe(2);
+    expect(result.pushed.uploaded).toBeGreaterThan(0);
+    const head = await fetch(`http://${env.registry}/v2/${repo}/manifests/1`, {
+      method: 'HEAD',
+      headers: {
+        accept: 'application/vnd.oci.image.index.v1+json',
+        authorization: `Basic ${Buffer.from(`${env.username}:${env.password}`).toString('base64')}`,
+      },
+    });
+    expect(head.headers.get('docker-content-digest')).toBe(firstDigest);
+  });
+
+  it('loads one platform into Docker with --load', async () => {
+    const tag = `kubox-e2e/native-load:${process.pid}`;
+    const res = await kubox(
+      [
+        'build',
+        '--engine',
+        'native',
+        '--locked',
+        '--load',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        tag,
+      ],
+      { cwd: dir, env: cliEnv },
+    );
+    expect(res.exitCode, res.stderr.slice(-3000)).toBe(0);
+    const run = await docker([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      `docker.io/${tag}`,
+      'tree',
+      '--version',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^tree v2\./);
+  });
+
   it('gives the same index digest from an empty cache (byte-for-byte reproducible)', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'kubox-native-cache-'));
     const out = join(dir, 'out', 'again.oci.tar');

@@ -18,7 +18,7 @@ import { blobPath, createLayout, openLayout, packLayout, writeIndex } from '../.
 import { parseReference, qualifiedName } from '../../oci/reference.js';
 import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
-import { pushLayout } from '../../registry/push.js';
+import { pushLayout, type PushResult } from '../../registry/push.js';
 import { buildLabels } from '../buildx/argv.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { dearmor } from './assemble.js';
@@ -117,6 +117,7 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const indexDigest = await storeBlob(root, indexBytes);
   const blobs = [indexDigest, ...built.flatMap((b) => b.blobs)];
 
+  let pushed: PushResult | undefined;
   const work = await mkdtemp(join(tmpdir(), 'kubox-native-'));
   try {
     const dir = join(work, 'layout');
@@ -126,7 +127,7 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     } else if (output.type === 'push') {
       log(`pushing ${tags.join(', ')}`);
       // pushLayout mounts the base's layers from the repository the base.name label names.
-      await pushLayout(await openLayout(dir), tags, { log });
+      pushed = await pushLayout(await openLayout(dir), tags, { log });
     } else {
       const archive = join(work, 'image.oci.tar');
       await packLayout(dir, archive);
@@ -159,5 +160,6 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     labels,
     warnings,
     lock: { path: lockFile, written },
+    ...(pushed ? { pushed: pushed.blobs } : {}),
   };
 }

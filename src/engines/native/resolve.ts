@@ -94,6 +94,22 @@ async function extraSources(
   return { sources, keys, keyBytes };
 }
 
+/**
+ * The sha256 a checksum file gives for the file at `url`: the line naming its
+ * file name (`<hex>  name` or `<hex> *name`, as sha256sum writes), or the
+ * only checksum when the file holds just one (mc.sha256sum).
+ */
+export function checksumFor(text: string, url: string): string | undefined {
+  const name = url.split(/[?#]/)[0]!.split('/').pop()!;
+  const lines = text
+    .split('\n')
+    .map((l) => /^([a-f0-9]{64})(?:\s+\*?(\S+))?\s*$/i.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null);
+  const named = lines.find((m) => m[2] !== undefined && m[2].split('/').pop() === name);
+  const hit = named ?? (lines.length === 1 ? lines[0] : undefined);
+  return hit?.[1]!.toLowerCase();
+}
+
 async function binariesFor(
   spec: Spec,
   args: Readonly<Record<string, string>>,
@@ -107,14 +123,15 @@ async function binariesFor(
     let sha256 = b.sha256?.[arch as keyof typeof b.sha256];
     if (!sha256 && b.checksumUrl) {
       const sumUrl = expandArgs(b.checksumUrl, vars, `binaries (${b.name}).checksumUrl`);
-      const first =
-        (await fetchBytes(sumUrl, { maxBytes: 1 << 16 })).toString('utf8').trim().split(/\s+/)[0] ??
-        '';
-      if (!/^[a-f0-9]{64}$/.test(first))
-        throw new KuboxError('integrity', `${sumUrl} does not start with a sha256 checksum`, {
-          hint: `pin binaries[].sha256.${arch} for ${b.name} in kubox.yaml`,
-        });
-      sha256 = first;
+      const text = (await fetchBytes(sumUrl, { maxBytes: 1 << 16 })).toString('utf8');
+      const found = checksumFor(text, url);
+      if (!found)
+        throw new KuboxError(
+          'integrity',
+          `${sumUrl} has no sha256 for ${url.split('/').pop()} (nor a single checksum)`,
+          { hint: `pin binaries[].sha256.${arch} for ${b.name} in kubox.yaml` },
+        );
+      sha256 = found;
     }
     if (!sha256)
       throw new KuboxError('spec', `binary ${b.name} has no sha256 for ${arch}`, {

@@ -87,3 +87,17 @@ describe('maintainer-script warnings on the terminal', () => {
     ]);
   });
 });
+
+describe('checksum files', () => {
+  it("takes the line for the binary's own file name, or the only checksum", async () => {
+    const { checksumFor } = await import('../../../src/engines/native/resolve.js');
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    expect(checksumFor(`${a}  mc\n`, 'https://dl.min.io/client/mc/release/linux-amd64/mc')).toBe(a);
+    expect(checksumFor(a, 'https://x/mc')).toBe(a);
+    const sums = `${a}  tool-linux-arm64.tar.gz\n${b} *tool-linux-amd64.tar.gz\n`;
+    expect(checksumFor(sums, 'https://x/v1/tool-linux-amd64.tar.gz')).toBe(b);
+    expect(checksumFor(sums, 'https://x/v1/other.tar.gz')).toBeUndefined();
+    expect(checksumFor('not a checksum', 'https://x/mc')).toBeUndefined();
+  });
+});

@@ -132,7 +132,8 @@ function tokenize(script: string): Token[] {
       }
       i++;
     } else if (c === '\\') {
-      if (i + 1 < s.length) lit(s[i + 1]!);
+      // Backslash-newline continues the line: it is not part of any word.
+      if (i + 1 < s.length && s[i + 1] !== '\n') lit(s[i + 1]!);
       i += 2;
     } else if (c === '$') {
       const [x, j] = dollar(s, i);
@@ -166,6 +167,10 @@ function commands(tokens: Token[]): Command[] {
   /** Commands pushed since the last separator other than "|": a case pattern's alternatives. */
   let piped = 0;
   let open = 0;
+  /** After `case WORD in` or ";;": the words up to the next ")" are a pattern, not commands. */
+  let pattern = false;
+  const isCaseIn = (cmd: Command | undefined) =>
+    cmd !== undefined && literal(cmd[0]) === 'case' && literal(cmd[cmd.length - 1]) === 'in';
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (isWord(t)) {
@@ -176,6 +181,18 @@ function commands(tokens: Token[]): Command[] {
     if (t.sep === 'redir') {
       dropNext = true;
       continue;
+    }
+    // `esac` where a pattern could start ends the case instead.
+    if (pattern && literal(cur[0]) === 'esac') pattern = false;
+    if (pattern) {
+      // "(configure)", "arch|\\\n available)": a pattern may open with "(" and span lines.
+      if (t.sep === ')') {
+        cur = [];
+        pattern = false;
+      } else if (t.sep !== '(' && t.sep !== '|' && t.sep !== '\n') {
+        pattern = false; // not a pattern after all (e.g. `esac;`)
+      } else continue;
+      if (t.sep === ')') continue;
     }
     const next = tokens[k + 1];
     if (t.sep === '(' && cur.length === 1 && next && !isWord(next) && next.sep === ')') {
@@ -195,8 +212,10 @@ function commands(tokens: Token[]): Command[] {
     if (cur.length) {
       out.push(cur);
       piped = t.sep === '|' ? piped + 1 : 0;
+      if (isCaseIn(cur)) pattern = true;
     } else if (t.sep !== '|') piped = 0;
     cur = [];
+    if (t.sep === ';;') pattern = true;
   }
   if (cur.length) out.push(cur);
   return out;

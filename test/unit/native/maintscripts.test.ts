@@ -131,3 +131,43 @@ exit 0
     ]);
   });
 });
+
+describe('case patterns the way Debian scripts write them', () => {
+  it('skips "(configure)" and patterns continued over lines, and keeps what follows esac', () => {
+    const e = scriptEffects(
+      'pkg',
+      new Map([
+        [
+          'postinst',
+          Buffer.from(`#!/bin/sh
+fix()
+(
+  case "$file" in
+  arch|\\
+  available|available-old|\\
+  status)
+    continue
+    ;;
+  *)
+  esac
+  mv "$file" "alternatives/$file"
+)
+case "$1" in
+    (configure)
+	update-shells
+    ;;
+    (abort-upgrade|abort-remove)
+    ;;
+esac
+mknod /dev/pkg c 1 2
+`),
+        ],
+      ]),
+    );
+    expect(e.warnings).toEqual([
+      'pkg: postinst runs `mv ? ?`; not run',
+      'pkg: postinst runs `update-shells`; not run',
+      'pkg: postinst runs `mknod /dev/pkg c 1 2`; not run',
+    ]);
+  });
+});

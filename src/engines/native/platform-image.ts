@@ -42,7 +42,7 @@ import { scratchSkeleton } from './scratch.js';
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
  * version is part of the key too): old cache entries then miss.
  */
-const LAYER_FORMAT = 3;
+const LAYER_FORMAT = 4;
 
 interface LayerContent {
   entries: FileEntry[];

@@ -26,9 +26,18 @@ export interface FetchItem {
   what: string;
 }
 
-export interface Progress {
-  (e: { done: number; total: number; bytes: number; totalBytes: number; item?: string }): void;
+export interface ProgressEvent {
+  /** Files done (fetched or found in the cache) of `total`. */
+  done: number;
+  total: number;
+  /** Of the done ones, how many were already in the cache. */
+  cached: number;
+  /** Bytes downloaded so far; `totalBytes` is 0 when some sizes are unknown. */
+  bytes: number;
+  totalBytes: number;
+  item?: string;
 }
+export type Progress = (e: ProgressEvent) => void;
 
 type FetchFn = typeof fetch;
 
@@ -158,6 +167,23 @@ export class ContentCache {
     const dest = this.path(sha);
     if (await this.has(sha)) return dest;
     await this.mkdirs();
+    return this.download(item, sha, dest, onBytes).catch((e: unknown) => {
+      // A full disk or a read-only cache is the user's to fix, not a kubox bug.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (e instanceof KuboxError || !code) throw e;
+      throw new KuboxError('io', `cannot write ${item.what} into the cache ${this.root}: ${code}`, {
+        hint: 'check free space and permissions, or point KUBOX_CACHE_DIR elsewhere',
+        cause: e,
+      });
+    });
+  }
+
+  private download(
+    item: FetchItem,
+    sha: string,
+    dest: string,
+    onBytes?: (n: number) => void,
+  ): Promise<string> {
     return withRetry(item.url, async () => {
       const res = await get(item.url, this.fetchFn);
       const tmp = this.tmpPath(sha);
@@ -212,12 +238,14 @@ export class ContentCache {
       ? list.reduce((n, it) => n + it.size!, 0)
       : 0;
     let done = 0;
+    let cached = 0;
     let bytes = 0;
     const out = new Map<string, string>();
     const report = (item?: string) =>
-      opts.progress?.({ done, total, bytes, totalBytes, ...(item ? { item } : {}) });
+      opts.progress?.({ done, total, cached, bytes, totalBytes, ...(item ? { item } : {}) });
     report();
     await pool(list, opts.concurrency ?? 8, async (it) => {
+      if (await this.has(it.sha256)) cached++;
       const path = await this.fetch(it, (n) => {
         bytes += n;
         report(it.what);

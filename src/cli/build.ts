@@ -11,9 +11,7 @@ import { ExitCode, KuboxError } from '../errors.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { downloadProgress, json, paint, table } from './output.js';
-import { specOption, type Context } from './main.js';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+import { buildArgOption, collect, specOption, type Context } from './main.js';
 
 export function parseBuildArgs(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -82,15 +80,11 @@ export function registerBuild(program: Command, ctx: Context): void {
       "full image reference; replaces the spec's tags (repeatable)",
       collect,
     )
-    .option(
-      '--build-arg <NAME=VALUE>',
-      'override a build arg declared in the spec (repeatable)',
-      collect,
-    )
-    .option('--network <mode>', 'network for RUN steps (e.g. host)')
-    .option('--builder <name>', "an existing buildx builder to use instead of the spec's")
+    .addOption(buildArgOption())
+    .option('--network <mode>', 'buildx: network for RUN steps (e.g. host)')
+    .option('--builder <name>', "buildx: an existing builder to use instead of the spec's")
     .addOption(
-      new Option('--progress <mode>', 'BuildKit progress output')
+      new Option('--progress <mode>', 'buildx: BuildKit progress output')
         .choices(['auto', 'plain', 'tty', 'quiet'])
         .default('auto'),
     )

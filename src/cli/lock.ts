@@ -5,9 +5,7 @@ import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { parseBuildArgs } from './build.js';
 import { json, paint, table } from './output.js';
-import { specOption, type Context } from './main.js';
-
-const collect = (v: string, prev: string[] = []) => [...prev, v];
+import { buildArgOption, specOption, type Context } from './main.js';
 
 export function registerLock(program: Command, ctx: Context): void {
   program
@@ -16,11 +14,7 @@ export function registerLock(program: Command, ctx: Context): void {
       "resolve every platform's Debian packages, binaries and wheels from their signed sources and write kubox.lock beside the spec (the native engine builds from it)",
     )
     .addOption(specOption())
-    .option(
-      '--build-arg <NAME=VALUE>',
-      'override a build arg declared in the spec (repeatable)',
-      collect,
-    )
+    .addOption(buildArgOption())
     .option('--json', 'print the lock as JSON', false)
     .addHelpText(
       'after',
@@ -36,10 +30,10 @@ export function registerLock(program: Command, ctx: Context): void {
         log: (m) => ctx.out.info(`kubox: ${m}`),
       });
       if (o.json) {
-        ctx.out.print(json({ path: r.path, changed: r.changed, lock: r.lock }));
+        ctx.out.print(json({ path: r.path, written: r.written, lock: r.lock }));
         return;
       }
-      ctx.out.print(`${paint(ctx.out, 'green', r.changed ? 'wrote' : 'unchanged')} ${r.path}`);
+      ctx.out.print(`${paint(ctx.out, 'green', r.written ? 'wrote' : 'unchanged')} ${r.path}`);
       ctx.out.print(
         table(
           Object.entries(r.lock.platforms).map(([p, l]) => [

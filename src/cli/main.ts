@@ -27,6 +27,16 @@ export interface Context {
 export const specOption = () =>
   new Option('-f, --file <path>', 'spec file (default: ./kubox.yaml, else the py-kube preset)');
 
+/** `--build-arg` and other repeatable flags: each use adds one value. */
+export const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The repeatable --build-arg flag, the same on build and lock. */
+export const buildArgOption = () =>
+  new Option(
+    '--build-arg <NAME=VALUE>',
+    'override a build arg declared in the spec (repeatable)',
+  ).argParser(collect);
+
 export function program(ctx: Context): Command {
   const cmd = new Command('kubox')
     .description(

@@ -1,5 +1,6 @@
 /** Printing for the CLI: colors only on a TTY (and never with NO_COLOR), tables, JSON. */
 export { table } from '../text.js';
+import type { Progress } from '../cache.js';
 
 export interface Out {
   color: boolean;
@@ -39,9 +40,7 @@ export function json(value: unknown): string {
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** Download progress for the native engine: one line, refreshed at most ten times a second. */
-export function downloadProgress(
-  out: Out,
-): (e: { done: number; total: number; bytes: number; totalBytes: number }) => void {
+export function downloadProgress(out: Out): Progress {
   let last = 0;
   return (e) => {
     const final = e.done === e.total;
@@ -49,7 +48,7 @@ export function downloadProgress(
     if (!final && now - last < 100) return;
     last = now;
     out.status(
-      `kubox: ${final ? 'fetched' : 'fetching'} ${e.done}/${e.total} files, ${mb(e.bytes)}${e.totalBytes ? ` of ${mb(e.totalBytes)}` : ''}`,
+      `kubox: ${final ? 'fetched' : 'fetching'} ${e.done}/${e.total} files (${e.cached} from the cache), ${mb(e.bytes)} downloaded${e.totalBytes ? ` of at most ${mb(e.totalBytes)}` : ''}`,
       final,
     );
   };

@@ -9,6 +9,7 @@ import { parseReference } from '../oci/reference.js';
 import type { Plan } from '../plan/plan.js';
 import { ARG_VALUE } from '../spec/schema.js';
 import type { BuildOutput } from './buildx/argv.js';
+import type { Progress } from '../cache.js';
 
 export interface BuildOptions {
   platforms?: readonly string[];
@@ -31,7 +32,7 @@ export interface BuildOptions {
   /** Native engine: kubox's cache directory (default: cacheDir()). */
   cacheDir?: string;
   /** Native engine: download progress. */
-  onProgress?: (e: { done: number; total: number; bytes: number; totalBytes: number }) => void;
+  onProgress?: Progress;
 }
 
 export type EngineName = 'auto' | 'native' | 'buildx';

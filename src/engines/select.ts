@@ -31,20 +31,26 @@ export async function chooseEngine(
   }
 }
 
+/** Why a spec or request can only be built natively (undefined: either engine can). */
+export function nativeOnly(plan: Plan, opts: BuildOptions): string | undefined {
+  if (plan.spec.base === SCRATCH) return 'base: scratch';
+  if (plan.spec.apt.snapshot) return 'apt.snapshot';
+  if (plan.spec.apt.release) return 'apt.release';
+  if (opts.locked) return '--locked';
+  return undefined;
+}
+
 export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
   const requested = opts.engine ?? plan.spec.engine;
-  if (plan.spec.base === SCRATCH) {
+  const reason = nativeOnly(plan, opts);
+  if (reason) {
     if (requested === 'buildx')
-      throw new KuboxError('usage', 'base: scratch is built by the native engine only', {
-        hint: 'drop --engine buildx (auto and native both work)',
+      throw new KuboxError('usage', `${reason} is for the native engine only`, {
+        hint: 'build with --engine native (or auto), or drop it for buildx',
       });
+    if (requested === 'auto') opts.log?.(`engine: native (${reason} is for the native engine)`);
     return buildNative(plan, opts);
   }
   const engine = await chooseEngine(requested, opts.log);
-  if (engine === 'native') return buildNative(plan, opts);
-  if (opts.locked)
-    throw new KuboxError('usage', '--locked applies to the native engine only', {
-      hint: 'add --engine native (buildx resolves packages inside the build)',
-    });
-  return buildx(plan, opts);
+  return engine === 'native' ? buildNative(plan, opts) : buildx(plan, opts);
 }

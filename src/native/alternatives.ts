@@ -132,8 +132,7 @@ function tokenize(script: string): Token[] {
       }
       i++;
     } else if (c === '\\') {
-      // Backslash-newline continues the line: it is not part of any word.
-      if (i + 1 < s.length && s[i + 1] !== '\n') lit(s[i + 1]!);
+      if (i + 1 < s.length) lit(s[i + 1]!);
       i += 2;
     } else if (c === '$') {
       const [x, j] = dollar(s, i);
@@ -169,8 +168,10 @@ function commands(tokens: Token[]): Command[] {
   let open = 0;
   /** After `case WORD in` or ";;": the words up to the next ")" are a pattern, not commands. */
   let pattern = false;
-  const isCaseIn = (cmd: Command | undefined) =>
-    cmd !== undefined && literal(cmd[0]) === 'case' && literal(cmd[cmd.length - 1]) === 'in';
+  const isCaseIn = (cmd: Command | undefined) => {
+    const c = cmd && stripLeading(cmd); // "then case ... in", "do case ... in"
+    return c !== undefined && literal(c[0]) === 'case' && literal(c[c.length - 1]) === 'in';
+  };
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
     if (isWord(t)) {
@@ -184,15 +185,25 @@ function commands(tokens: Token[]): Command[] {
     }
     // `esac` where a pattern could start ends the case instead.
     if (pattern && literal(cur[0]) === 'esac') pattern = false;
+    // Words then a newline are a command: a pattern never ends a line without its ")".
+    if (pattern && t.sep === '\n' && cur.length) pattern = false;
     if (pattern) {
-      // "(configure)", "arch|\\\n available)": a pattern may open with "(" and span lines.
+      // "(configure)", "a|b)": a pattern may open with "(", and its words are not a command.
       if (t.sep === ')') {
         cur = [];
         pattern = false;
-      } else if (t.sep !== '(' && t.sep !== '|' && t.sep !== '\n') {
-        pattern = false; // not a pattern after all (e.g. `esac;`)
-      } else continue;
-      if (t.sep === ')') continue;
+        continue;
+      }
+      if (t.sep === '(' || t.sep === '|' || t.sep === '\n') continue;
+      pattern = false; // not a pattern after all (e.g. `esac;`)
+    }
+    // `case "$1" in (configure) ...` on one line: this "(" opens a pattern, not a subshell.
+    if (t.sep === '(' && isCaseIn(cur)) {
+      out.push(cur);
+      cur = [];
+      piped = 0;
+      pattern = true;
+      continue;
     }
     const next = tokens[k + 1];
     if (t.sep === '(' && cur.length === 1 && next && !isWord(next) && next.sep === ')') {

@@ -195,7 +195,7 @@ export function addSystemUser(
   files: UserFiles,
   su: { name: string; home?: string; group: boolean; ingroup?: string; shell?: string },
   opts: { days: number },
-): { files: UserFiles; user: User } | undefined {
+): { files: UserFiles; user: User; existed?: true } | undefined {
   const passwd = rows(files.passwd);
   const existing = passwd.find((r) => r[0] === su.name);
   const home = su.home ?? '/nonexistent';
@@ -203,7 +203,14 @@ export function addSystemUser(
   if (existing)
     return {
       files,
-      user: { name: su.name, uid: Number(existing[2]), gid: Number(existing[3]), home, shell },
+      existed: true,
+      user: {
+        name: su.name,
+        uid: Number(existing[2]),
+        gid: Number(existing[3]),
+        home: existing[5] ?? home,
+        shell: existing[6] ?? shell,
+      },
     };
   if (su.ingroup !== undefined) return undefined;
   const uid = firstFree(passwd);

@@ -158,13 +158,18 @@ export async function listDistributions(
   if (!res.ok) throw new KuboxError('network', `${url} answered ${res.status} ${res.statusText}`);
   const type = res.headers.get('content-type') ?? '';
   const pageUrl = res.url || url;
-  const raw = type.includes('json')
-    ? parseJson(await res.json(), url)
-    : parseHtml(await res.text());
+  const raw = await readBody(url, async () =>
+    type.includes('json') ? parseJson(await res.json(), url) : parseHtml(await res.text()),
+  );
   const name = normalizeName(project);
   const out: Distribution[] = [];
   for (const f of raw) {
-    const abs = new URL(f.href, pageUrl);
+    let abs: URL;
+    try {
+      abs = new URL(f.href, pageUrl);
+    } catch {
+      continue; // a link that is not a URL names no file kubox could fetch
+    }
     const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(abs.hash);
     abs.hash = '';
     const sha256 = (f.sha256 ?? fragment?.[1])?.toLowerCase();
@@ -197,6 +202,19 @@ function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A body that breaks off or does not parse is the index's failure, named by its URL. */
+async function readBody<T>(url: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof KuboxError) throw e;
+    throw new KuboxError('network', `${url}: ${(e as Error).message}`, {
+      hint: 'the index answered with a broken or cut-off response; try again, or check pip.indexUrl',
+      cause: e,
+    });
+  }
+}
+
 async function download(
   url: string,
   fetchImpl: typeof fetch,
@@ -210,7 +228,7 @@ async function download(
       `${what}: ${url} answered ${res.status} ${res.statusText}`,
     );
   }
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const bytes = await readBody(url, async () => new Uint8Array(await res.arrayBuffer()));
   if (expected !== undefined && sha256Hex(bytes) !== expected) {
     throw new KuboxError(
       'integrity',

@@ -256,7 +256,14 @@ export class RegistryClient {
         );
       },
     });
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream).pipe(verify);
+    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    // pipe() does not pass a source error on: a connection reset mid-blob must fail the reader.
+    body.on('error', (e) =>
+      verify.destroy(
+        new KuboxError('network', `blob ${digest} from ${registry}: ${e.message}`, { cause: e }),
+      ),
+    );
+    return body.pipe(verify);
   }
 
   /** A small JSON blob (an image config), digest-checked. */

@@ -252,7 +252,7 @@ export function userLayer(
   const homes: FileEntry[] = [];
   for (const su of systemUsers) {
     const added = addSystemUser(base, su, { days });
-    if (!added) continue;
+    if (!added || added.existed) continue;
     base = added.files;
     const home = added.user.home.replace(/^\//, '');
     if (added.user.home !== '/nonexistent' && !tree.get(tree.resolve(home, true)))

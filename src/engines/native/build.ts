@@ -20,6 +20,7 @@ import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
 import { pushLayout, type PushResult } from '../../registry/push.js';
 import { buildLabels } from '../buildx/argv.js';
+import { diagnoseDockerVersion } from '../buildx/diagnose.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
@@ -67,6 +68,13 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
   const root = opts.cacheDir ?? cacheDir();
   const cache = new ContentCache(join(root, 'blobs'));
+  // --load needs a Docker engine: say so before the work, not after it.
+  if (output.type === 'load') {
+    const err = diagnoseDockerVersion(
+      await run('docker', ['version', '--format', '{{.Server.Version}}']),
+    );
+    if (err) throw err;
+  }
 
   // The lock covers every platform of the spec, whatever subset this build makes.
   const lockPlatforms = [...new Set([...plan.spec.platforms, ...platforms])];
@@ -82,11 +90,7 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const items = [
     ...lock.keys.map((k) => ({ url: k.url, sha256: k.sha256, what: `${k.name} signing key` })),
     ...wanted.flatMap((b) => {
-      const p = lock.platforms[b.image.platform];
-      if (!p)
-        throw new KuboxError('lock', `kubox.lock has no ${b.image.platform}`, {
-          hint: 'run `kubox lock`',
-        });
+      const p = lock.platforms[b.image.platform]!; // lockFor re-resolves a lock without it
       return [
         ...p.debs.map((d) => ({
           url: d.url,
@@ -99,7 +103,17 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
       ];
     }),
   ];
-  const files = await cache.fetchAll(items, opts.onProgress ? { progress: opts.onProgress } : {});
+  const files = await cache
+    .fetchAll(items, opts.onProgress ? { progress: opts.onProgress } : {})
+    .catch((e: unknown) => {
+      // Mirrors drop superseded packages (-security, -updates): an old lock stops being fetchable.
+      if (e instanceof KuboxError && e.kind === 'network' && /HTTP 404/.test(e.message))
+        throw new KuboxError('lock', `a file kubox.lock pins is gone: ${e.message}`, {
+          hint: 'run `kubox lock` to pin what the mirror has now (apt.snapshot keeps pinned files fetchable)',
+          cause: e,
+        });
+      throw e;
+    });
   const keyrings = new Map<string, Uint8Array>();
   for (const k of lock.keys)
     keyrings.set(k.name, await dearmor(await readFile(files.get(k.sha256)!)));
@@ -110,8 +124,12 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   // One platform at a time: each already keeps every core busy with its layers, and
   // holding two platforms' unpacked packages at once would double the peak memory.
   const built: BuiltPlatform[] = [];
-  for (const b of wanted)
-    built.push(await buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root));
+  for (const b of wanted) {
+    const one = await buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root);
+    const fresh = one.layers.filter((l) => !l.cached).length;
+    log(`${one.platform}: ${fresh} of ${one.layers.length} layers built, the rest from the cache`);
+    built.push(one);
+  }
 
   const indexBytes = canonicalJson(indexFor(built.map((b) => b.descriptor)));
   const indexDigest = await storeBlob(root, indexBytes);

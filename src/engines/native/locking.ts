@@ -4,8 +4,7 @@
  * `kubox lock`, which resolves again on purpose.
  */
 import { join } from 'node:path';
-import type { ContentCache } from '../../cache.js';
-import { cacheDir, ContentCache as Cache } from '../../cache.js';
+import { cacheDir, ContentCache } from '../../cache.js';
 import { KuboxError } from '../../errors.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
 import type { Plan } from '../../plan/plan.js';
@@ -21,6 +20,25 @@ import {
   type Lock,
 } from './lock.js';
 import { resolveLock } from './resolve.js';
+
+/**
+ * The lock on disk, or undefined when there is none. A lock that cannot be
+ * read (a merge conflict, a hand edit) is what `kubox lock` and a plain build
+ * replace, so only `--locked` treats it as an error.
+ */
+async function existingLock(
+  path: string,
+  strict: boolean,
+  log: (m: string) => void,
+): Promise<Lock | undefined> {
+  try {
+    return await readLock(path);
+  } catch (e) {
+    if (strict || !(e instanceof KuboxError) || e.kind !== 'lock') throw e;
+    log(`${e.message}; resolving again`);
+    return undefined;
+  }
+}
 
 /**
  * A repository's signing key decides which packages are trusted; one that
@@ -52,13 +70,13 @@ export async function lockFor(
 ): Promise<{ lock: Lock; path: string; written: boolean }> {
   const cwd = opts.cwd ?? process.cwd();
   const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
-  const existing = await readLock(path);
+  const existing = await existingLock(path, Boolean(opts.locked), log);
   const inputs = lockInputs(plan.spec, args);
   const changed = existing ? changedInputs(existing.inputs, inputs) : [];
   // A platform built with --platform but not in the spec's platforms is not in the lock either.
   const missing = existing ? bases.filter((b) => !existing.platforms[b.image.platform]) : [];
   if (missing.length > 0)
-    changed.push(`platforms (${missing.map((b) => b.image.platform).join(', ')} not locked)`);
+    changed.push(`platforms (no ${missing.map((b) => b.image.platform).join(', ')} in the lock)`);
   if (existing && changed.length === 0) return { lock: existing, path, written: false };
   if (opts.locked) {
     throw new KuboxError(
@@ -99,26 +117,24 @@ export async function lockFor(
 export async function refreshLock(
   plan: Plan,
   opts: Pick<BuildOptions, 'buildArgs' | 'specSource' | 'cwd' | 'cacheDir' | 'log'> = {},
-): Promise<{ path: string; lock: Lock; changed: boolean }> {
+): Promise<{ path: string; lock: Lock; written: boolean }> {
   const cwd = opts.cwd ?? process.cwd();
   const log = opts.log ?? (() => {});
   checkOptions(plan, opts);
   const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
   const root = opts.cacheDir ?? cacheDir();
   const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
-  const existing = await readLock(path);
+  const existing = await existingLock(path, false, log);
   const bases = await loadBases(plan, plan.spec.platforms, root);
   const lock = await resolveLock({
     spec: plan.spec,
     args,
     bases,
-    cache: new Cache(join(root, 'blobs')),
+    cache: new ContentCache(join(root, 'blobs')),
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, await sourceInfo(cwd)),
     log,
   });
-  if (existing && samePins(existing, lock)) return { path, lock: existing, changed: false };
+  if (existing && samePins(existing, lock)) return { path, lock: existing, written: false };
   await writeLock(path, lock);
-  return { path, lock, changed: true };
+  return { path, lock, written: true };
 }
-
-/** A layer from the cache when its inputs were built before, else built and remembered. */

@@ -43,6 +43,8 @@ import { scratchSkeleton } from './scratch.js';
  * version is part of the key too): old cache entries then miss.
  */
 const LAYER_FORMAT = 4;
+/** Bump when DebMeta (deb-meta.ts) changes shape or content for the same .deb. */
+const DEBMETA_FORMAT = 1;
 
 interface LayerContent {
   entries: FileEntry[];
@@ -135,7 +137,8 @@ export async function buildPlatform(
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
-  // Each .deb is read at most once, and only for the layers that miss the cache.
+  // Each .deb is read at most once: for the layers that miss the cache, and for dpkg
+  // metadata the first time a package is seen (metaOf keeps it by the .deb's sha256).
   const reads = new Map<string, Promise<DebInput>>();
   const readOne = (d: LockedDeb) => {
     let p = reads.get(d.sha256);
@@ -155,7 +158,7 @@ export async function buildPlatform(
     const path = join(
       root,
       'derived',
-      `debmeta-${LAYER_FORMAT}-${kuboxVersion()}`,
+      `debmeta-${DEBMETA_FORMAT}-${kuboxVersion()}`,
       `${d.sha256}.json`,
     );
     if (existsSync(path)) return parseDebMeta(await readFile(path, 'utf8'));
@@ -164,7 +167,9 @@ export async function buildPlatform(
     await writeFileAtomic(path, formatDebMeta(meta));
     return meta;
   };
-  const fromDebian = (s: string) => s === 'debian' || s.startsWith('debian-');
+  // Whatever is not one of the spec's extra repositories came from Debian's own sources.
+  const extra = new Set(plan.spec.apt.repositories.map((r) => r.name));
+  const fromDebian = (s: string) => !extra.has(s);
   // System users packages' postinsts add (adduser --system), in install order.
   const systemUsers = (await Promise.all(locked.debs.map(metaOf))).flatMap(
     (m) => scriptEffects(m.name, m.control, m.paths).systemUsers,

@@ -171,7 +171,12 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     releases = await Promise.all([
       ...debian.map((s) => fetchRelease(s, { keys: archive })),
       ...extra.sources.map(async (s) =>
-        fetchRelease(s, { keys: await readKeys(extra.keyBytes.get(s.name)!) }),
+        fetchRelease(s, {
+          keys: await readKeys(
+            extra.keyBytes.get(s.name)!,
+            `${s.name} key ${(s.keys as { url: string }).url}`,
+          ),
+        }),
       ),
     ]);
   }

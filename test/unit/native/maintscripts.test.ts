@@ -171,3 +171,30 @@ mknod /dev/pkg c 1 2
     ]);
   });
 });
+
+describe('case patterns in odd places', () => {
+  it('after a keyword, and with "(" on the case line itself', () => {
+    const e = scriptEffects(
+      'pkg',
+      new Map([
+        [
+          'postinst',
+          Buffer.from(`#!/bin/sh
+if [ -n "$1" ]; then case "$1" in
+  (configure) mknod /dev/a c 1 2 ;;
+esac; fi
+case "$1" in (configure) mknod /dev/b c 1 2 ;; esac
+if true; then case "$2" in
+  b) mknod /dev/c c 1 2 ;;
+esac; fi
+`),
+        ],
+      ]),
+    );
+    expect(e.warnings).toEqual([
+      'pkg: postinst runs `mknod /dev/a c 1 2`; not run',
+      'pkg: postinst runs `mknod /dev/b c 1 2`; not run',
+      'pkg: postinst runs `mknod /dev/c c 1 2`; not run',
+    ]);
+  });
+});

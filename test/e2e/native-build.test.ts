@@ -12,13 +12,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/oci/archive.js';
 import type { Lock } from '../../src/engines/native/lock.js';
 import { kubox } from '../support/cli.js';
@@ -35,6 +36,17 @@ const archive = () => join(dir, 'out', 'native.oci.tar');
 // reproducibility test below starts from an empty one.
 const SHARED_CACHE = '/var/cache/kubox-e2e/native-cache';
 
+// Every directory a test makes goes when the file is done: the caches hold hundreds of MB.
+const made: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 const docker = (args: string[]) => execa('docker', args, { env: cliEnv, reject: false });
 
 async function loadArchive(path: string): Promise<string> {
@@ -45,7 +57,7 @@ async function loadArchive(path: string): Promise<string> {
 
 beforeAll(() => {
   env = loadEnv();
-  dir = mkdtempSync(join(tmpdir(), 'kubox-native-'));
+  dir = tempDir('kubox-native-');
   mkdirSync(SHARED_CACHE, { recursive: true });
   const spec = localSpec(env, { engine: 'native' });
   delete (spec as { builder?: unknown }).builder;
@@ -211,7 +223,7 @@ describe('kubox lock + build --engine native', () => {
   });
 
   it('gives the same index digest from an empty cache (byte-for-byte reproducible)', async () => {
-    const fresh = mkdtempSync(join(tmpdir(), 'kubox-native-cache-'));
+    const fresh = tempDir('kubox-native-cache-');
     const out = join(dir, 'out', 'again.oci.tar');
     const res = await kubox(
       ['build', '--engine', 'native', '--locked', '--output', `oci:${out}`, '--json'],
@@ -224,7 +236,7 @@ describe('kubox lock + build --engine native', () => {
 
   it('rejects a .deb and a wheel whose bytes do not match the lock, and writes nothing', async () => {
     for (const what of ['deb', 'wheel'] as const) {
-      const work = mkdtempSync(join(tmpdir(), 'kubox-native-tamper-'));
+      const work = tempDir('kubox-native-tamper-');
       copyFileSync(join(dir, 'kubox.yaml'), join(work, 'kubox.yaml'));
       const tampered = structuredClone(lock);
       const p = tampered.platforms['linux/amd64']!;
@@ -244,7 +256,7 @@ describe('kubox lock + build --engine native', () => {
           '--output',
           `oci:${out}`,
         ],
-        { cwd: work, env: { ...cliEnv, KUBOX_CACHE_DIR: mkdtempSync(join(tmpdir(), 'kubox-c-')) } },
+        { cwd: work, env: { ...cliEnv, KUBOX_CACHE_DIR: tempDir('kubox-c-') } },
       );
       expect(res.exitCode, res.stderr).toBe(1);
       expect(res.stderr).toMatch(/sha256/);
@@ -253,7 +265,7 @@ describe('kubox lock + build --engine native', () => {
   });
 
   it('--locked refuses a spec that no longer matches the lock, naming what changed', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'kubox-native-locked-'));
+    const work = tempDir('kubox-native-locked-');
     const spec = parse(readFileSync(join(dir, 'kubox.yaml'), 'utf8')) as {
       apt: { packages: string[] };
     };
@@ -270,7 +282,7 @@ describe('kubox lock + build --engine native', () => {
   });
 
   it('auto picks the native engine where there is no Docker, and says so', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'kubox-nodocker-'));
+    const empty = tempDir('kubox-nodocker-');
     const out = join(dir, 'out', 'auto.oci.tar');
     // The spec says `engine: native`; --engine auto is what a spec without engine: gets.
     const res = await kubox(
@@ -297,7 +309,7 @@ describe('kubox lock + build --engine native', () => {
 
 describe('base: scratch', () => {
   it('builds a root filesystem of Debian packages only, every one in dpkg status, on both platforms', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'kubox-scratch-'));
+    const work = tempDir('kubox-scratch-');
     writeFileSync(
       join(work, 'kubox.yaml'),
       stringify({
@@ -346,7 +358,7 @@ describe('base: scratch', () => {
   });
 
   it('refuses scratch with buildx, and a scratch spec without a release', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'kubox-scratch-bad-'));
+    const work = tempDir('kubox-scratch-bad-');
     const spec = {
       name: 'mini',
       version: '0.1.0',

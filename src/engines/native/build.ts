@@ -24,7 +24,7 @@ import { diagnoseDockerVersion } from '../buildx/diagnose.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
-import { lockFor } from './locking.js';
+import { lockFor, lockState } from './locking.js';
 import { buildPlatform, storeBlob, type BuiltPlatform } from './platform-image.js';
 
 /** An OCI layout of just this image, its blobs hard-linked from the cache (copied across devices). */
@@ -78,9 +78,14 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
 
   // The lock covers every platform of the spec, whatever subset this build makes.
   const lockPlatforms = [...new Set([...plan.spec.platforms, ...platforms])];
+  const state = await lockState(plan, args, lockPlatforms, opts, log);
   log(`native engine: reading base ${plan.spec.base} (${lockPlatforms.join(', ')})`);
   const bases = await loadBases(plan, lockPlatforms, root);
-  const { lock, path: lockFile, written } = await lockFor(plan, args, bases, cache, opts, log);
+  const {
+    lock,
+    path: lockFile,
+    written,
+  } = await lockFor(plan, args, state, bases, cache, opts, log);
 
   // SOURCE_DATE_EPOCH when set, else the lock's: the same lock gives the same file times.
   const epoch = buildEpoch(process.env, { commitTime: lock.sourceDateEpoch });

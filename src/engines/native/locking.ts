@@ -59,26 +59,33 @@ function keepKeys(before: Lock, after: Lock): void {
   }
 }
 
-/** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
-export async function lockFor(
+/** The lock on disk and how it stands against the spec, for the platforms a build makes. */
+export interface LockState {
+  path: string;
+  existing?: Lock;
+  /** Spec keys (and platforms) the lock does not answer; empty when it matches. */
+  changed: string[];
+}
+
+/**
+ * Where the lock stands, checked before anything is pulled: `--locked` with
+ * no lock or a stale one fails at once, even offline.
+ */
+export async function lockState(
   plan: Plan,
   args: Record<string, string>,
-  bases: readonly PlatformBase[],
-  cache: ContentCache,
+  platforms: readonly string[],
   opts: BuildOptions,
   log: (m: string) => void,
-): Promise<{ lock: Lock; path: string; written: boolean }> {
+): Promise<LockState> {
   const cwd = opts.cwd ?? process.cwd();
   const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
   const existing = await existingLock(path, Boolean(opts.locked), log);
-  const inputs = lockInputs(plan.spec, args);
-  const changed = existing ? changedInputs(existing.inputs, inputs) : [];
+  const changed = existing ? changedInputs(existing.inputs, lockInputs(plan.spec, args)) : [];
   // A platform built with --platform but not in the spec's platforms is not in the lock either.
-  const missing = existing ? bases.filter((b) => !existing.platforms[b.image.platform]) : [];
-  if (missing.length > 0)
-    changed.push(`platforms (no ${missing.map((b) => b.image.platform).join(', ')} in the lock)`);
-  if (existing && changed.length === 0) return { lock: existing, path, written: false };
-  if (opts.locked) {
+  const missing = existing ? platforms.filter((p) => !existing.platforms[p]) : [];
+  if (missing.length > 0) changed.push(`platforms (no ${missing.join(', ')} in the lock)`);
+  if (opts.locked && (!existing || changed.length > 0)) {
     throw new KuboxError(
       'lock',
       existing
@@ -92,6 +99,22 @@ export async function lockFor(
       },
     );
   }
+  return { path, ...(existing ? { existing } : {}), changed };
+}
+
+/** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
+export async function lockFor(
+  plan: Plan,
+  args: Record<string, string>,
+  state: LockState,
+  bases: readonly PlatformBase[],
+  cache: ContentCache,
+  opts: BuildOptions,
+  log: (m: string) => void,
+): Promise<{ lock: Lock; path: string; written: boolean }> {
+  const { path, existing, changed } = state;
+  if (existing && changed.length === 0) return { lock: existing, path, written: false };
+  const cwd = opts.cwd ?? process.cwd();
   log(existing ? `spec changed (${changed.join(', ')}): resolving again` : `no ${path}: resolving`);
   const info = await sourceInfo(cwd);
   const lock = await resolveLock({

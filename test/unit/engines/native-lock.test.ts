@@ -97,3 +97,25 @@ describe('kubox.lock', () => {
     expect(lockPath('preset:py-kube', '/cwd')).toBe('/cwd/kubox.lock');
   });
 });
+
+describe('kubox build --locked', () => {
+  it('fails before pulling anything when there is no lock (works offline)', async () => {
+    const { kubox } = await import('../../support/cli.js');
+    const { stringify } = await import('yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'kubox-locked-'));
+    const { apt: _apt, ...rest } = loadPreset('py-kube').spec;
+    // A base on a port nothing listens on: reaching for it would be a network error instead.
+    await writeFile(
+      join(dir, 'kubox.yaml'),
+      stringify({
+        ...JSON.parse(JSON.stringify(rest)),
+        base: `127.0.0.1:9/library/python:3.13-slim@sha256:${'1'.repeat(64)}`,
+        apt: { packages: ['tree'] },
+      }),
+    );
+    const res = await kubox(['build', '--engine', 'native', '--locked'], { cwd: dir });
+    expect(res.exitCode).toBe(1);
+    expect(res.stderr).toContain(`--locked, but there is no ${join(dir, 'kubox.lock')}`);
+    expect(res.stderr).toContain('kubox lock');
+  });
+});

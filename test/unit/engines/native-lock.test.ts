@@ -103,12 +103,12 @@ describe('kubox build --locked', () => {
     const { kubox } = await import('../../support/cli.js');
     const { stringify } = await import('yaml');
     const dir = await mkdtemp(join(tmpdir(), 'kubox-locked-'));
-    const { apt: _apt, ...rest } = loadPreset('py-kube').spec;
+    const rest = JSON.parse(JSON.stringify(loadPreset('py-kube').spec)) as Record<string, unknown>;
     // A base on a port nothing listens on: reaching for it would be a network error instead.
     await writeFile(
       join(dir, 'kubox.yaml'),
       stringify({
-        ...JSON.parse(JSON.stringify(rest)),
+        ...rest,
         base: `127.0.0.1:9/library/python:3.13-slim@sha256:${'1'.repeat(64)}`,
         apt: { packages: ['tree'] },
       }),

@@ -19,6 +19,7 @@ import { parseParagraphs } from '../../src/debian/control.js';
 import { installedFromStatus } from '../../src/debian/status.js';
 import { KuboxError } from '../../src/errors.js';
 import { startLoopback, type Loopback } from '../unit/debian/loopback.js';
+import { caught } from '../support/caught.js';
 
 let dir: string;
 let cache: ContentCache;
@@ -36,12 +37,6 @@ afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const errorOf = async (p: Promise<unknown>) =>
-  (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as KuboxError;
 
 /**
  * A stand-in for a bookworm minbase image, from this machine's own (bookworm)
@@ -99,7 +94,7 @@ describe('Debian archive metadata', () => {
     altered[at] = altered[at] === 0x30 ? 0x31 : 0x30;
     server.files.set('/debian/dists/bookworm/InRelease', altered);
     const source = { ...releases[0]!.source, url: `${server.url}/debian/` };
-    const err = await errorOf(fetchRelease(source, { keys }));
+    const err = await caught(fetchRelease(source, { keys }));
     expect(err).toBeInstanceOf(KuboxError);
     expect(err.kind).toBe('integrity');
     expect(err.message).toMatch(
@@ -115,7 +110,7 @@ describe('Debian archive metadata', () => {
       userIDs: [{ name: 'not debian' }],
       format: 'object',
     });
-    const err = await errorOf(fetchRelease(releases[0]!.source, { keys: [publicKey] }));
+    const err = await caught(fetchRelease(releases[0]!.source, { keys: [publicKey] }));
     expect(err.kind).toBe('integrity');
     expect(err.message).toContain('signature does not verify');
   });
@@ -218,7 +213,7 @@ describe('Debian packages', () => {
     tampered[tampered.length - 100]! ^= 0x01;
     server.files.set('/tree.deb', tampered);
     const fresh = new ContentCache(join(dir, 'fresh'));
-    const err = await errorOf(
+    const err = await caught(
       fresh.fetch({
         url: `${server.url}/tree.deb`,
         sha256: p.sha256!,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cacheDir, ContentCache, fetchBytes } from '../../../src/cache.js';
 import { KuboxError } from '../../../src/errors.js';
 import { startLoopback, type Loopback } from './loopback.js';
+import { caught } from '../../support/caught.js';
 
 const hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const A = Buffer.from('the real package bytes\n'.repeat(5000));
@@ -27,12 +28,6 @@ afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const errorOf = async (p: Promise<unknown>) =>
-  (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as KuboxError;
 
 describe('cacheDir', () => {
   it('prefers KUBOX_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
@@ -58,7 +53,7 @@ describe('ContentCache', () => {
   it('refuses bytes whose sha256 does not match and leaves nothing behind', async () => {
     const root = join(dir, 'mismatch');
     const cache = new ContentCache(root);
-    const err = await errorOf(
+    const err = await caught(
       cache.fetch({ url: `${server.url}/b.deb`, sha256: hex(A), what: 'vim_9.0_amd64.deb' }),
     );
     expect(err).toBeInstanceOf(KuboxError);
@@ -72,7 +67,7 @@ describe('ContentCache', () => {
 
   it('refuses a size that differs from the signed one', async () => {
     const cache = new ContentCache(join(dir, 'size'));
-    const err = await errorOf(
+    const err = await caught(
       cache.fetch({
         url: `${server.url}/b.deb`,
         sha256: hex(B),
@@ -86,7 +81,7 @@ describe('ContentCache', () => {
 
   it('reports HTTP errors as network errors naming the URL, and retries a 5xx once', async () => {
     const cache = new ContentCache(join(dir, 'net'));
-    const missing = await errorOf(
+    const missing = await caught(
       cache.fetch({ url: `${server.url}/nope.deb`, sha256: hex(B), what: 'nope.deb' }),
     );
     expect(missing.kind).toBe('network');
@@ -97,7 +92,7 @@ describe('ContentCache', () => {
     expect(readFileSync(path).equals(B)).toBe(true);
 
     server.fail.set('/a.deb', { status: 502, times: 2 });
-    const twice = await errorOf(
+    const twice = await caught(
       cache.fetch({ url: `${server.url}/a.deb`, sha256: hex(A), what: 'a.deb' }),
     );
     expect(twice.kind).toBe('network');
@@ -106,7 +101,7 @@ describe('ContentCache', () => {
     // A port that was just free: nothing listens there.
     const gone = await startLoopback();
     await gone.close();
-    const unreachable = await errorOf(
+    const unreachable = await caught(
       cache.fetch({ url: `${gone.url}/x.deb`, sha256: 'f'.repeat(64), what: 'x.deb' }),
     );
     expect(unreachable.kind).toBe('network');
@@ -147,7 +142,7 @@ describe('ContentCache', () => {
 describe('fetchBytes', () => {
   it('downloads into memory up to a limit', async () => {
     expect((await fetchBytes(`${server.url}/b.deb`)).equals(B)).toBe(true);
-    const err = await errorOf(fetchBytes(`${server.url}/a.deb`, { maxBytes: 1000 }));
+    const err = await caught(fetchBytes(`${server.url}/a.deb`, { maxBytes: 1000 }));
     expect(err.kind).toBe('network');
     expect(err.message).toBe(`${server.url}/a.deb is larger than 1000 bytes`);
   });

@@ -9,8 +9,8 @@ import { ContentCache } from '../../../src/cache.js';
 import { debianArchiveKeys, keysFingerprint, readKeys } from '../../../src/debian/keyring.js';
 import { fetchPackages, fetchRelease } from '../../../src/debian/repo.js';
 import type { AptSource } from '../../../src/debian/sources.js';
-import { KuboxError } from '../../../src/errors.js';
 import { startLoopback, type Loopback } from './loopback.js';
+import { caught } from '../../support/caught.js';
 
 const hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -97,12 +97,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const errorOf = async (p: Promise<unknown>) =>
-  (await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as KuboxError;
-
 describe('keyring', () => {
   it('ships the Debian archive keys, bookworm and trixie', async () => {
     const keys = await debianArchiveKeys();
@@ -136,7 +130,7 @@ describe('fetchRelease', () => {
   });
 
   it('refuses a signature by a key it was not given', async () => {
-    const err = await errorOf(fetchRelease(source, { keys: await debianArchiveKeys() }));
+    const err = await caught(fetchRelease(source, { keys: await debianArchiveKeys() }));
     expect(err.kind).toBe('integrity');
     expect(err.message).toMatch(
       new RegExp(
@@ -151,7 +145,7 @@ describe('fetchRelease', () => {
       '/altered/InRelease',
       Buffer.from(signed.replace('Origin: kubox-test', 'Origin: kubox-tesT')),
     );
-    const err = await errorOf(
+    const err = await caught(
       fetchRelease({ ...source, url: `${server.url}/altered/` }, { keys: publicKeys }),
     );
     expect(err.kind).toBe('integrity');
@@ -160,7 +154,7 @@ describe('fetchRelease', () => {
 
   it('refuses an unsigned Release', async () => {
     server.files.set('/unsigned/InRelease', Buffer.from('Origin: x\nSHA256:\n'));
-    const err = await errorOf(
+    const err = await caught(
       fetchRelease({ ...source, url: `${server.url}/unsigned/` }, { keys: publicKeys }),
     );
     expect(err.kind).toBe('integrity');
@@ -170,7 +164,7 @@ describe('fetchRelease', () => {
   it('refuses an expired Valid-Until, except where the source opts out (snapshots)', async () => {
     await flatRepo(server, '/expired/', key, { validUntil: new Date(Date.now() - 3600_000) });
     const expired = { ...source, url: `${server.url}/expired/` };
-    const err = await errorOf(fetchRelease(expired, { keys: publicKeys }));
+    const err = await caught(fetchRelease(expired, { keys: publicKeys }));
     expect(err.kind).toBe('integrity');
     expect(err.message).toMatch(/InRelease expired on .* \(Valid-Until\)/);
     const ok = await fetchRelease({ ...expired, checkValidUntil: false }, { keys: publicKeys });
@@ -230,7 +224,7 @@ describe('fetchPackages', () => {
       gzipSync(Buffer.from(PACKAGES.replace('1.32.3', '1.32.4'))),
     );
     const root = join(dir, 'swapped');
-    const err = await errorOf(fetchPackages(release, 'amd64', new ContentCache(root)));
+    const err = await caught(fetchPackages(release, 'amd64', new ContentCache(root)));
     expect(err.kind).toBe('integrity');
     expect(err.message).toContain(
       `${server.url}/swapped/Packages.gz does not match: expected sha256 ${release.files.get('Packages.gz')!.sha256}`,
@@ -242,7 +236,7 @@ describe('fetchPackages', () => {
   it('refuses a component the InRelease does not list', async () => {
     const release = await fetchRelease(source, { keys: publicKeys });
     const dists: AptSource = { ...source, suite: 'stable', components: ['main'] };
-    const err = await errorOf(
+    const err = await caught(
       fetchPackages({ ...release, source: dists }, 'amd64', new ContentCache(join(dir, 'x'))),
     );
     expect(err.kind).toBe('integrity');

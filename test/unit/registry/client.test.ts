@@ -31,6 +31,7 @@ import {
   type FakeOptions,
   type FakeRegistry,
 } from './fake-registry.js';
+import { caught } from '../../support/caught.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const alice: Credential = { kind: 'basic', username: USER, password: PASSWORD };
@@ -52,15 +53,6 @@ async function setup(
   const client = await RegistryClient.connect(fake.host, { credential, transport, env: {} });
   return { fake, client, log };
 }
-
-const caught = async (p: Promise<unknown>): Promise<KuboxError> => {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KuboxError);
-  return e as KuboxError;
-};
 
 const bytesOf = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + 3) % 256));
 const opener = (data: Buffer) => (start: number, end: number) =>

@@ -34,6 +34,7 @@ import {
   writeIndex,
 } from '../../../src/oci/layout.js';
 import { MediaType, type Descriptor, type Index } from '../../../src/oci/types.js';
+import { caught } from '../../support/caught.js';
 
 const digestOf = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -49,15 +50,6 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'kubox-layout-test-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-async function caught(p: Promise<unknown>): Promise<KuboxError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KuboxError);
-  return e as KuboxError;
-}
 
 /** A one-platform image: config, two layers, manifest. */
 function image(tag: string) {

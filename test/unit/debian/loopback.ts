@@ -3,8 +3,7 @@
  * requests, for tests of the download cache and the apt client. `fail`
  * makes the next N requests to a path answer with a status instead.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startServer } from '../registry/http-server.js';
 
 export interface Loopback {
   url: string;
@@ -17,8 +16,8 @@ export interface Loopback {
 export async function startLoopback(files = new Map<string, Uint8Array>()): Promise<Loopback> {
   const hits = new Map<string, number>();
   const fail = new Map<string, { status: number; times: number }>();
-  const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const server = await startServer((rec, res) => {
+    const path = decodeURIComponent(new URL(rec.url, 'http://x').pathname);
     hits.set(path, (hits.get(path) ?? 0) + 1);
     const f = fail.get(path);
     if (f && f.times > 0) {
@@ -33,17 +32,5 @@ export async function startLoopback(files = new Map<string, Uint8Array>()): Prom
     }
     res.writeHead(200, { 'content-length': body.length }).end(body);
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    files,
-    hits,
-    fail,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
+  return { url: server.base, files, hits, fail, close: () => server.close() };
 }

@@ -1,6 +1,5 @@
 /** `kubox lock`: resolve the spec's packages, binaries and wheels again and write kubox.lock. */
 import type { Command } from 'commander';
-import { refreshLock } from '../engines/native/locking.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { parseBuildArgs } from './build.js';
@@ -24,6 +23,8 @@ export function registerLock(program: Command, ctx: Context): void {
       ctx.json = o.json;
       const { spec, source } = loadSpec(o.file);
       const plan = makePlan(spec, source);
+      // Loaded here, not at start-up: see engines/select.ts.
+      const { refreshLock } = await import('../engines/native/locking.js');
       const r = await refreshLock(plan, {
         buildArgs: parseBuildArgs(o.buildArg ?? []),
         specSource: source,

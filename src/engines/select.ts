@@ -8,7 +8,6 @@ import { KuboxError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import { build as buildx } from './buildx/build.js';
 import { checkDocker } from './buildx/docker.js';
-import { buildNative } from './native/build.js';
 import type { BuildOptions, BuildResult, EngineName } from './options.js';
 import { SCRATCH } from '../spec/schema.js';
 
@@ -38,6 +37,14 @@ export function nativeOnly(plan: Plan, opts: BuildOptions): string | undefined {
   if (plan.spec.apt.release) return 'apt.release';
   if (opts.locked) return '--locked';
   return undefined;
+}
+
+/**
+ * The native engine, loaded when a build uses it: openpgp and the package
+ * readers are not worth every CLI start-up (`kubox lint`, `kubox --help`).
+ */
+async function buildNative(plan: Plan, opts: BuildOptions): Promise<BuildResult> {
+  return (await import('./native/build.js')).buildNative(plan, opts);
 }
 
 export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {

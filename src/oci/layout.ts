@@ -165,6 +165,7 @@ export async function writeBlob(
 ): Promise<void> {
   const target = blobPath(dir, digest);
   if (existsSync(target)) return;
+  await mkdir(dirname(target), { recursive: true });
   // Unique per writer: kubox's cache is a layout that parallel builds share.
   const tmp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   const hash = createHash('sha256');

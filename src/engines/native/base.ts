@@ -5,8 +5,8 @@
  * digest, so a cached base needs no registry at all on the next build.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KuboxError } from '../../errors.js';
 import { blobPath, writeBlob } from '../../oci/layout.js';
 import { parsePlatform } from '../../oci/platform.js';
@@ -59,7 +59,6 @@ async function cachedBlob(
 ): Promise<string> {
   const path = blobPath(cacheRoot, digest);
   if (!existsSync(path)) {
-    await mkdir(dirname(path), { recursive: true });
     const content = await fetch();
     await writeBlob(
       cacheRoot,

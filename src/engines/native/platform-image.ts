@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { readDeb } from '../../debian/deb.js';
 import { KuboxError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs.js';
@@ -331,7 +331,6 @@ export async function buildPlatform(
 
 export async function storeBlob(root: string, bytes: Buffer): Promise<string> {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  await mkdir(dirname(blobPath(root, digest)), { recursive: true });
   await writeBlob(root, digest, bytes);
   return digest;
 }

@@ -868,3 +868,49 @@ describe('parseSpec: valid specs', () => {
     expect(spec.builder).toBeUndefined();
   });
 });
+
+describe('parseSpec: native engine keys', () => {
+  const head = "name: mini\nversion: '1'\nuser: { name: debug, uid: 10001, gid: 10001 }\n";
+  const scratch = (extra: string) => `${head}base: scratch\n${extra}\n`;
+  const based = (extra: string) => `${head}base: ${BASE}\n${extra}\n`;
+
+  it('base: scratch needs apt.release', () => {
+    const { err, problem } = oneProblem(scratch('apt: { packages: [bash] }'));
+    expect(problem.message).toBe(
+      'base: scratch has no Debian release to follow; name one (apt.release: bookworm)',
+    );
+    expectAt(err, problem, 5, 'apt.release');
+  });
+
+  it('base: scratch has no Python for pip packages', () => {
+    const { problem } = oneProblem(
+      scratch('apt: { release: bookworm, packages: [bash] }\npip: { packages: [httpie] }'),
+    );
+    expect(problem.location?.path).toBe('pip.packages');
+    expect(problem.message).toMatch(/^base: scratch has no Python to install wheels into/);
+  });
+
+  it('base: scratch with engine: buildx is refused', () => {
+    const { problem } = oneProblem(scratch('apt: { release: bookworm }\nengine: buildx'));
+    expect(problem.location?.path).toBe('engine');
+    expect(problem.message).toMatch(/native engine only/);
+  });
+
+  it('apt.snapshot is a timestamp, and not together with a mirror', () => {
+    const bad = oneProblem(based('apt: { snapshot: yesterday }'));
+    expect(bad.problem.location?.path).toBe('apt.snapshot');
+    expect(bad.problem.message).toMatch(/snapshot\.debian\.org timestamp such as 20251101T000000Z/);
+    const both = oneProblem(
+      based('apt: { snapshot: 20251101T000000Z, mirror: "http://deb.example/debian" }'),
+    );
+    expect(both.problem.location?.path).toBe('apt.snapshot');
+    expect(both.problem.message).toMatch(/keep one/);
+  });
+
+  it('apt.release is a Debian codename, and engine one of auto, native, buildx', () => {
+    expect(oneProblem(based('apt: { release: Bookworm-12 }')).problem.location?.path).toBe(
+      'apt.release',
+    );
+    expect(oneProblem(based('engine: docker')).problem.location?.path).toBe('engine');
+  });
+});

@@ -2,6 +2,7 @@
 # The whole test suite on a fresh machine: sets up the real test environment
 # (Docker engine + buildx, registry with auth, QEMU, loopback mirrors), then
 # runs static checks, unit tests and the real-engine end-to-end tests.
+# Fails unless every test file ran to its end (scripts/check-test-report.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +14,14 @@ npm run typecheck
 npm run lint
 
 results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile="$results" || status=$?
-# One plain closing line that any CI can read.
-node -e 'const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$results"
-rm -f "$results"
+if [ ! -s "$results" ]; then
+  echo "vitest wrote no report (exit $status): the run ended before any result"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+# Every file ran, none was cut short, no unexpected skip; prints "N passed, N failed".
+node scripts/check-test-report.mjs "$results" || status=$?
 exit "$status"

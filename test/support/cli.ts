@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 
 export const KUBOX_BIN = fileURLToPath(new URL('../../bin/kubox.js', import.meta.url));
 
+/**
+ * Time limit for a test that spawns the CLI. A start-up takes 0.6-1.5 s on a
+ * busy 2-core machine, and a test may spawn several: vitest's 5 s default
+ * fails on the next loaded runner, so every such test runs under this one.
+ */
+export const CLI_TEST_TIMEOUT = 60_000;
+
 export interface CliResult {
   exitCode: number;
   stdout: string;

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kubox } from '../support/cli.js';
+import { CLI_TEST_TIMEOUT, kubox } from '../support/cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'kubox-cli-'));
 
-describe('kubox CLI (no docker needed)', () => {
+describe('kubox CLI (no docker needed)', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('init writes the commented preset with the schema modeline, and refuses to overwrite', async () => {
     const dir = tmp();
     const first = await kubox(['init'], { cwd: dir });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { pool } from '../../src/pool.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseSpec } from '../../src/spec/load.js';
-import { kubox } from '../support/cli.js';
+import { CLI_TEST_TIMEOUT, kubox } from '../support/cli.js';
 import { startServer } from './registry/http-server.js';
 
 const base = `name: t\nversion: '1'\nbase: debian:12@sha256:${'c'.repeat(64)}\nuser: {name: u, uid: 1000, gid: 1000}\n`;
@@ -39,7 +39,7 @@ describe('spec validation closes two holes', () => {
   });
 });
 
-describe('bad files and flags are KuboxErrors, not crashes', () => {
+describe('bad files and flags are KuboxErrors, not crashes', { timeout: CLI_TEST_TIMEOUT }, () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'kubox-review-'));
 
   it('render into a path under a file: exit 1, cannot write', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../../../src/engines/native/lock.js';
 import { loadPreset } from '../../../src/spec/load.js';
 import { KuboxError } from '../../../src/errors.js';
+import { CLI_TEST_TIMEOUT } from '../../support/cli.js';
 
 const spec = loadPreset('py-kube').spec;
 
@@ -98,7 +99,7 @@ describe('kubox.lock', () => {
   });
 });
 
-describe('kubox build --locked', () => {
+describe('kubox build --locked', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('fails before pulling anything when there is no lock (works offline)', async () => {
     const { kubox } = await import('../../support/cli.js');
     const { stringify } = await import('yaml');

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kubox } from '../../support/cli.js';
+import { CLI_TEST_TIMEOUT, kubox } from '../../support/cli.js';
 import { STANDIN_BIN } from './helpers.js';
 
 const PATH = `${STANDIN_BIN}:${dirname(process.execPath)}`;
@@ -21,7 +21,7 @@ function workspace(): string {
 const run = (args: string[], dir: string, env: Record<string, string> = {}) =>
   kubox(['scan', ...args], { cwd: dir, env: { PATH, ...env } });
 
-describe.concurrent('kubox scan (CLI, trivy stand-in)', () => {
+describe.concurrent('kubox scan (CLI, trivy stand-in)', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('prints the table and exits 1 when the gate fails, saying why', async () => {
     const dir = workspace();
     const res = await run(['oci:img.oci.tar'], dir);

@@ -12,4 +12,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // A synchronous child process blocks the event loop: the CLI stops drawing progress and
+    // answering signals, and a vitest worker that misses its 60 s RPC deadline ends the run.
+    files: ['src/**/*.ts', 'test/e2e/**/*.ts', 'test/support/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        ...['child_process', 'node:child_process'].map((name) => ({
+          name,
+          importNames: ['execSync', 'execFileSync', 'spawnSync'],
+          message: 'use execa (async): a synchronous child process blocks the event loop',
+        })),
+      ],
+    },
+  },
 );

@@ -181,7 +181,11 @@ install_packages() {
 
   local bookworm=(docker-registry apache2-utils mmdebstrap arch-test qemu-user-static binfmt-support
     gpg dpkg-dev apt-utils curl ca-certificates python3 xz-utils skopeo openssl
-    python3-pip-whl python3-setuptools-whl python3-wheel-whl)
+    python3-pip-whl python3-setuptools-whl python3-wheel-whl
+    # What unit and e2e tests compare kubox with on this machine (the suite skips no
+    # test for a missing tool): openssl's subject hashes, useradd's login.defs, and
+    # dpkg records and alternatives of the py-kube tools installed here.
+    login "${SCRIPT_INSTALL[@]}")
   local missing=() p
   for p in "${bookworm[@]}"; do installed "$p" || missing+=("$p"); done
   # docker.io 26 and docker-buildx from trixie. `pkg/trixie` takes only what they
@@ -237,6 +241,45 @@ fetch_debs() {
     q apt-get "${o[@]}" update
     (cd "$DEBS/arm64" && q apt-get "${o[@]}" download "${need[@]}")
   fi
+}
+
+# Real bookworm packages for test/e2e/native-scripts.test.ts, fetched here so the
+# test reads files and never waits on the network: the py-kube tool set and a few
+# dependencies (bookworm's current versions), and, for the dpkg records it compares
+# with this machine's, the .deb of the exact version installed here.
+SCRIPT_DEBS=$CACHE/debs/scripts
+SCRIPT_PKGS=(vim vim-tiny vim-common vim-runtime curl tree dnsutils bind9-dnsutils
+  apt-transport-https netcat-openbsd redis-server redis-tools gpg bsdextrautils mawk less
+  ca-certificates libc-bin)
+SCRIPT_INSTALL=(vim tree curl netcat-openbsd gpg)
+SCRIPT_COMPARE=(mawk less vim vim-common libc-bin tree curl netcat-openbsd gpg)
+fetch_script_debs() {
+  local p need=()
+  mkdir -p "$SCRIPT_DEBS/current" "$SCRIPT_DEBS/installed"
+  for p in "${SCRIPT_PKGS[@]}"; do
+    compgen -G "$SCRIPT_DEBS/current/${p}_*.deb" >/dev/null || need+=("$p")
+  done
+  if ((${#need[@]})); then
+    say "downloading bookworm packages for the maintainer-script tests: ${need[*]}"
+    apt_update_once
+    (cd "$SCRIPT_DEBS/current" && q apt-get download "${need[@]}") || die "apt-get download ${need[*]} failed"
+  fi
+  for p in "${SCRIPT_COMPARE[@]}"; do
+    local dir=$SCRIPT_DEBS/installed/$p v f
+    v=$(dpkg-query -W -f='${Version}' "$p")
+    for f in "$dir"/*.deb; do
+      [[ -f $f && $(deb_field "$f" Version) == "$v" ]] && continue 2
+    done
+    rm -rf "$dir"; mkdir -p "$dir"
+    apt_update_once
+    if ! (cd "$dir" && q apt-get download "$p=$v"); then
+      # The installed version has left the mirror: move to the current one, which has not.
+      say "upgrading $p ($v is no longer on the mirror) to compare its dpkg records"
+      q apt-get install -y --no-install-recommends "$p" || die "apt-get install $p failed"
+      v=$(dpkg-query -W -f='${Version}' "$p")
+      (cd "$dir" && q apt-get download "$p=$v") || die "apt-get download $p=$v failed"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------------------
@@ -773,7 +816,7 @@ write_env() {
     WWW=$WWW MC_AMD64=$mc_amd64 MC_ARM64=$mc_arm64 PKGS=$pkgs \
     PACKAGES_FILE="$WWW/k8s/core:/stable:/v$KUBECTL_MINOR/deb/Packages" \
     TOKEN_REGISTRY=$TOKEN_REGISTRY TOKEN_REALM=$TOKEN_REALM TOKEN_SERVICE=$TOKEN_SERVICE \
-    TOKEN_ISSUER=$TOKEN_ISSUER TOKEN_DIR=$TOKEN_DIR \
+    TOKEN_ISSUER=$TOKEN_ISSUER TOKEN_DIR=$TOKEN_DIR SCRIPT_DEBS=$SCRIPT_DEBS \
     "$SYS_PY" - "$tmp" <<'EOF'
 import json, os, sys
 e = os.environ
@@ -791,6 +834,13 @@ def pip_versions(d):
             name, ver = f.split("-")[:2]
             out.setdefault(re.sub(r"[-_.]+", "-", name).lower(), []).append(ver)
     return out
+def debs_under(d):
+    found = {}
+    for root, _, files in os.walk(d):
+        for f in files:
+            if f.endswith(".deb"):
+                found[f.split("_")[0]] = os.path.join(root, f)
+    return dict(sorted(found.items()))
 env = {
     "registry": e["REGISTRY"],
     "username": e["REG_USER"],
@@ -814,6 +864,8 @@ env = {
     "tokenIssuer": e["TOKEN_ISSUER"],
     "tokenKey": e["TOKEN_DIR"] + "/key.pem",
     "tokenCert": e["TOKEN_DIR"] + "/cert.pem",
+    # Package name -> .deb: bookworm's current one, and the one installed on this machine.
+    "scriptDebs": {kind: debs_under(os.path.join(e["SCRIPT_DEBS"], kind)) for kind in ("current", "installed")},
 }
 with open(sys.argv[1], "w") as f:
     json.dump(env, f, indent=2)
@@ -836,6 +888,7 @@ if ! base_in_registry; then
   start_base_builds
 fi
 fetch_debs
+fetch_script_debs
 ensure_gpg_key
 build_www
 ensure_http

@@ -35,6 +35,8 @@ export interface E2eEnv {
   /** Test-only token-signing key (PEM) and its self-signed certificate (the registry's rootcertbundle). */
   tokenKey?: string;
   tokenCert?: string;
+  /** Package name to .deb path: bookworm's current packages, and this machine's installed versions. */
+  scriptDebs?: { current: Record<string, string>; installed: Record<string, string> };
 }
 
 export const ENV_FILE = process.env.KUBOX_E2E_ENV ?? '/var/lib/kubox-e2e/env.json';

@@ -15,7 +15,7 @@ export default tseslint.config(
   {
     // A synchronous child process blocks the event loop: the CLI stops drawing progress and
     // answering signals, and a vitest worker that misses its 60 s RPC deadline ends the run.
-    files: ['src/**/*.ts', 'test/e2e/**/*.ts', 'test/support/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

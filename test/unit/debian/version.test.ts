@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import {
   compareVersions,
@@ -10,16 +10,10 @@ import {
 const sign = (n: number) => Math.sign(n);
 
 /** The machine's own dpkg is the reference: `dpkg --compare-versions a lt b`. */
-function dpkgSays(a: string, b: string): number {
-  const ask = (op: string) => {
-    try {
-      execFileSync('dpkg', ['--compare-versions', a, op, b]);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return ask('lt') ? -1 : ask('eq') ? 0 : 1;
+async function dpkgSays(a: string, b: string): Promise<number> {
+  const ask = async (op: string) =>
+    (await execa('dpkg', ['--compare-versions', a, op, b], { reject: false })).exitCode === 0;
+  return (await ask('lt')) ? -1 : (await ask('eq')) ? 0 : 1;
 }
 
 const PAIRS: [string, string][] = [
@@ -46,8 +40,8 @@ const PAIRS: [string, string][] = [
 ];
 
 describe('Debian version ordering', () => {
-  it.each(PAIRS)('%s vs %s orders as dpkg does', (a, b) => {
-    const expected = dpkgSays(a, b);
+  it.each(PAIRS)('%s vs %s orders as dpkg does', async (a, b) => {
+    const expected = await dpkgSays(a, b);
     expect(sign(compareVersions(a, b))).toBe(expected);
     expect(sign(compareVersions(b, a))).toBe(-expected || 0);
   });

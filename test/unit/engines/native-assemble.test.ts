@@ -3,7 +3,7 @@
  * shaped like Debian bookworm (merged /usr, slim dpkg filters): what lands
  * in which layer, and where.
  */
-import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { generateKey } from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import type { Deb } from '../../../src/debian/deb.js';
@@ -235,7 +235,8 @@ describe('native assembly on a bookworm-shaped base', () => {
       format: 'armored',
     });
     const keyring = await dearmor(Buffer.from(publicKey));
-    const gpg = execFileSync('gpg', ['--dearmor'], { input: publicKey });
+    const gpg = (await execa('gpg', ['--dearmor'], { input: publicKey, encoding: 'buffer' }))
+      .stdout;
     expect(Buffer.from(keyring).equals(gpg)).toBe(true);
     expect(await dearmor(keyring)).toBe(keyring);
     const files = repositoryFiles([

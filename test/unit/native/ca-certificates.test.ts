@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,21 +7,19 @@ import { caCertificates, subjectHash } from '../../../src/native/ca-certificates
 
 const MOZILLA = '/usr/share/ca-certificates/mozilla';
 const haveCerts = existsSync(MOZILLA) && existsSync('/etc/ssl/certs');
-let haveOpenssl = true;
-try {
-  execFileSync('openssl', ['version']);
-} catch {
-  haveOpenssl = false;
-}
+const haveOpenssl = (await execa('openssl', ['version'], { reject: false })).exitCode === 0;
 
 const work = mkdtempSync(join(tmpdir(), 'kubox-ca-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** A self-signed certificate with the given subject, made by openssl. */
-function makeCert(subject: string, extra: string[] = []): { pem: Buffer; hash: string } {
+async function makeCert(
+  subject: string,
+  extra: string[] = [],
+): Promise<{ pem: Buffer; hash: string }> {
   const key = join(work, 'k.pem');
   const crt = join(work, 'c.pem');
-  execFileSync(
+  await execa(
     'openssl',
     [
       'req',
@@ -43,18 +41,18 @@ function makeCert(subject: string, extra: string[] = []): { pem: Buffer; hash: s
     ],
     { stdio: 'ignore' },
   );
-  const hash = execFileSync('openssl', ['x509', '-hash', '-noout', '-in', crt]).toString().trim();
+  const hash = (await execa('openssl', ['x509', '-hash', '-noout', '-in', crt])).stdout.trim();
   return { pem: readFileSync(crt), hash };
 }
 
 describe.skipIf(!haveOpenssl)('subjectHash', () => {
-  it("matches openssl's canonical form: case, whitespace runs, multi-valued RDNs, UTF-8", () => {
+  it("matches openssl's canonical form: case, whitespace runs, multi-valued RDNs, UTF-8", async () => {
     for (const [subject, extra] of [
       ['/CN=Kubox  Test   CA/O=Some ORG', []],
       ['/C=DE/O=  Leading and trailing  /CN=a+OU=b', ['-multivalue-rdn']],
       ['/CN=Zertifizierungsstelle Ä Ö/O=Müller GmbH', ['-utf8']],
     ] as const) {
-      const { pem, hash } = makeCert(subject, [...extra]);
+      const { pem, hash } = await makeCert(subject, [...extra]);
       expect(subjectHash(pem), subject).toBe(hash);
     }
   });

@@ -3,7 +3,7 @@
  * surface and the JWTs it signs, checked with node:crypto against the
  * certificate. test/e2e/token-auth.test.ts proves a real registry accepts them.
  */
-import { execFileSync } from 'node:child_process';
+import { execa } from 'execa';
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,13 +23,13 @@ const keys: Record<'rsa' | 'ec', { keyPem: string; certPem: string }> = {
   ec: { keyPem: '', certPem: '' },
 };
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubox-issuer-'));
   for (const [kind, newkey] of [
     ['rsa', ['-newkey', 'rsa:2048']],
     ['ec', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']],
   ] as const) {
-    execFileSync(
+    await execa(
       'openssl',
       [
         'req',

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import { KuboxError } from '../errors.js';
+import { writeOutput } from '../fs.js';
 import { MediaType, type Descriptor, type Index } from './types.js';
 
 export interface Layout {
@@ -189,35 +190,37 @@ export async function writeIndex(dir: string, index: Index): Promise<void> {
   await writeFile(join(dir, 'index.json'), JSON.stringify(index));
 }
 
-/** Packs a layout directory into a tar, written beside `tarPath` and renamed when complete. */
+/**
+ * Packs a layout directory into a tar at `tarPath`: written beside it and renamed
+ * when complete, or, when `tarPath` is a device or FIFO, written into it in place.
+ */
 export async function packLayout(dir: string, tarPath: string): Promise<void> {
-  await mkdir(dirname(tarPath), { recursive: true });
-  const tmp = `${tarPath}.partial-${process.pid}`;
-  const p = pack();
-  const out = pipeline(p, createWriteStream(tmp));
-  const add = async (name: string) => {
-    const file = join(dir, name);
-    const size = (await stat(file)).size;
-    await new Promise<void>((resolve, reject) => {
-      const entry = p.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) =>
-        err ? reject(err) : resolve(),
-      );
-      createReadStream(file).on('error', reject).pipe(entry);
-    });
-  };
-  try {
-    await add('oci-layout');
-    await add('index.json');
-    for (const hex of (await readdir(join(dir, 'blobs', 'sha256'))).sort())
-      await add(`blobs/sha256/${hex}`);
-    p.finalize();
-    await out;
-    await rename(tmp, tarPath);
-  } catch (e) {
-    p.destroy();
-    await rm(tmp, { force: true });
-    throw e instanceof KuboxError
-      ? e
-      : new KuboxError('io', `cannot write ${tarPath}: ${(e as Error).message}`, { cause: e });
-  }
+  await writeOutput(tarPath, async (out) => {
+    const p = pack();
+    const written = pipeline(p, out);
+    const add = async (name: string) => {
+      const file = join(dir, name);
+      const size = (await stat(file)).size;
+      await new Promise<void>((resolve, reject) => {
+        const entry = p.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) =>
+          err ? reject(err) : resolve(),
+        );
+        createReadStream(file).on('error', reject).pipe(entry);
+      });
+    };
+    const adding = (async () => {
+      await add('oci-layout');
+      await add('index.json');
+      for (const hex of (await readdir(join(dir, 'blobs', 'sha256'))).sort())
+        await add(`blobs/sha256/${hex}`);
+      p.finalize();
+    })();
+    try {
+      // A write that fails (a reader that went away) ends the packing too.
+      await Promise.all([adding, written]);
+    } catch (e) {
+      p.destroy();
+      throw e;
+    }
+  });
 }

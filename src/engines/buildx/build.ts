@@ -4,16 +4,18 @@
  * machine can leak into the image), drives buildx with an argument array,
  * and reports the digests of what it made.
  */
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { render } from '../../dockerfile/render.js';
+import { KuboxError } from '../../errors.js';
+import { writeOutputFile } from '../../fs.js';
 import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
 import { readArchive, type ImageSummary } from '../../oci/archive.js';
 import { parseReference } from '../../oci/reference.js';
 import type { Plan } from '../../plan/plan.js';
-import { buildArgv, buildLabels } from './argv.js';
+import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
@@ -36,7 +38,6 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
   const labels = buildLabels(new Date(epoch * 1000), info.revision);
 
   const work = await mkdtemp(join(tmpdir(), 'kubox-build-'));
-  let partial: string | undefined;
   try {
     const contextDir = join(work, 'context');
     await mkdir(contextDir);
@@ -45,74 +46,119 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
     await writeFile(join(contextDir, '.dockerignore'), dockerignore);
     const metadataFile = join(work, 'metadata.json');
 
-    // An archive is written beside its final name and renamed only when complete.
-    // A push goes through an archive too: kubox's registry client pushes exactly
-    // what was built, with its retries, and never in parallel with a second
-    // push of the same tags (buildx's docker driver pushes twice).
-    let buildOutput = output;
-    if (output.type === 'oci') {
-      await mkdir(dirname(output.path), { recursive: true });
-      partial = `${output.path}.partial-${process.pid}`;
-      buildOutput = { type: 'oci', path: partial };
-    } else if (output.type === 'push') {
-      buildOutput = { type: 'oci', path: join(work, 'push.oci.tar') };
-    }
-    const argv = buildArgv(plan, {
-      builder: builderName,
-      platforms,
-      contextDir,
-      output: buildOutput,
-      tags,
-      buildArgs: opts.buildArgs ?? {},
-      buildLabels: labels,
-      sourceDateEpoch: epoch,
-      metadataFile,
-      ...(opts.network ? { network: opts.network } : {}),
-      progress: opts.progress ?? 'auto',
-    });
-    log(`building ${tags.join(', ')} for ${platforms.join(', ')} with builder "${builderName}"`);
-    const res = await run('docker', argv, { teeStderr: true, cwd });
-    if (res.exitCode !== 0) {
-      const registry = tags[0] ? parseReference(tags[0]).registry : undefined;
-      throw diagnoseBuildFailure(res.stderr, {
-        base: plan.spec.base,
-        ...(registry ? { registry } : {}),
+    const runBuildx = async (buildOutput: BuildOutput): Promise<void> => {
+      const argv = buildArgv(plan, {
+        builder: builderName,
+        platforms,
+        contextDir,
+        output: buildOutput,
+        tags,
+        buildArgs: opts.buildArgs ?? {},
+        buildLabels: labels,
+        sourceDateEpoch: epoch,
+        metadataFile,
+        ...(opts.network ? { network: opts.network } : {}),
+        progress: opts.progress ?? 'auto',
       });
-    }
-    if (output.type === 'oci' && partial) {
-      await rename(partial, output.path);
-      partial = undefined;
-    }
-    const metadata = JSON.parse(await readFile(metadataFile, 'utf8').catch(() => '{}')) as Record<
-      string,
-      unknown
-    >;
-    const digest =
-      typeof metadata['containerimage.digest'] === 'string'
-        ? metadata['containerimage.digest']
-        : undefined;
-
-    let summary: ImageSummary | undefined;
-    if (buildOutput.type === 'oci') {
-      const archive = output.type === 'oci' ? output.path : buildOutput.path;
-      summary = await readArchive(archive);
-      if (output.type === 'push') {
-        log(`pushing ${tags.join(', ')}`);
-        await push(`oci:${archive}`, tags, { log });
+      log(`building ${tags.join(', ')} for ${platforms.join(', ')} with builder "${builderName}"`);
+      const res = await run('docker', argv, { teeStderr: true, cwd });
+      if (res.exitCode !== 0) {
+        const registry = tags[0] ? parseReference(tags[0]).registry : undefined;
+        throw diagnoseBuildFailure(res.stderr, {
+          base: plan.spec.base,
+          ...(registry ? { registry } : {}),
+        });
       }
+    };
+
+    // The digests of an archive, and of a push (which goes through one), are read
+    // from the archive itself; only --load, which leaves no archive, takes its
+    // digest from buildx's metadata file.
+    let summary: ImageSummary | undefined;
+    let digest: string | undefined;
+    if (output.type === 'oci') {
+      // Written beside its final name and renamed only when complete (for a device
+      // or FIFO: copied into it once buildx is done), and read back before that.
+      await writeOutputFile(output.path, async (file) => {
+        await runBuildx({ type: 'oci', path: file });
+        summary = await readArchive(file);
+      });
+    } else if (output.type === 'push') {
+      // kubox's registry client pushes exactly what was built, with its retries,
+      // and never in parallel with a second push of the same tags (buildx's
+      // docker driver pushes twice).
+      const archive = join(work, 'push.oci.tar');
+      await runBuildx({ type: 'oci', path: archive });
+      summary = await readArchive(archive);
+      log(`pushing ${tags.join(', ')}`);
+      await push(`oci:${archive}`, tags, { log });
+    } else {
+      await runBuildx(output);
+      digest = await readMetadataDigest(metadataFile);
     }
+    const built = summary?.digest ?? digest;
     return {
       output,
       tags,
       platforms,
       builder: builderName,
       engine: 'buildx',
-      ...((summary?.digest ?? digest) ? { digest: summary?.digest ?? digest } : {}),
+      ...(built ? { digest: built } : {}),
       images: summary?.images.map((i) => ({ platform: i.platform, digest: i.digest })) ?? [],
       labels: { ...plan.labels, ...labels },
     };
   } finally {
-    if (partial) await rm(partial, { force: true });
     await rm(work, { recursive: true, force: true });
   }
+}
+
+const METADATA_HINT =
+  'buildx reported success but not the digest of what it built: update docker buildx, or write an archive (--output oci:PATH) instead of --load';
+
+/**
+ * The image digest in the metadata file buildx wrote (`--metadata-file`), which
+ * `--load` needs: it is the one output whose digest no archive holds. A file
+ * that is not a JSON object, or has no sha256 `containerimage.digest`, is an
+ * error naming the file, never a build without a digest.
+ */
+export function parseMetadataDigest(text: string, file: string): string {
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(text);
+  } catch (e) {
+    throw new KuboxError(
+      'build-failed',
+      `buildx's metadata file ${file} is not JSON (${(e as Error).message})`,
+      { hint: METADATA_HINT, cause: e },
+    );
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw new KuboxError('build-failed', `buildx's metadata file ${file} is not a JSON object`, {
+      hint: METADATA_HINT,
+    });
+  }
+  const digest = (metadata as Record<string, unknown>)['containerimage.digest'];
+  if (typeof digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(digest)) {
+    throw new KuboxError(
+      'build-failed',
+      `buildx's metadata file ${file} has no image digest (containerimage.digest)`,
+      { hint: METADATA_HINT },
+    );
+  }
+  return digest;
+}
+
+/** Reads the metadata file buildx wrote after a successful build: its image digest. */
+export async function readMetadataDigest(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new KuboxError(
+      'build-failed',
+      `buildx succeeded but its metadata file ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      { hint: METADATA_HINT, cause: e },
+    );
+  }
+  return parseMetadataDigest(text, file);
 }

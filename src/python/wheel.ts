@@ -285,7 +285,8 @@ export function installWheel(
   opts: InstallOptions = {},
 ): FileEntry[] {
   const files = unzip(wheelBytes, filename);
-  const modes = zipModes(wheelBytes);
+  // An unreadable central directory is an error naming the wheel, never lost x bits.
+  const modes = zipModes(wheelBytes, filename);
   const names = Object.keys(files);
   const distInfo = findDistInfo(names, filename);
   const wheelFile = files[`${distInfo}/WHEEL`];

@@ -3,15 +3,34 @@
  * md5sums, maintainer scripts...) and its data.tar as FileEntry values the
  * layer writer takes. Pure apart from the decompressors.
  */
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { gunzip, type ZlibOptions } from 'node:zlib';
 import lzma from '@napi-rs/lzma';
 import { decompress as zstdDecompress } from 'fzstd';
 import * as tar from 'tar-stream';
 import { KuboxError } from '../errors.js';
 import type { FileEntry } from '../oci/file-entry.js';
 
-const gunzipAsync = promisify(gunzip);
+/**
+ * Gunzips every member, refusing bytes after the last one: zlib checks each
+ * member's CRC-32 and length and refuses a cut stream, but silently drops
+ * trailing zeros, which `info` (the count of bytes it read) shows.
+ */
+function gunzipAll(data: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    gunzip(data, { info: true } as ZlibOptions, (err, res) => {
+      if (err) return reject(err);
+      const { buffer, engine } = res as unknown as {
+        buffer: Buffer;
+        engine: { bytesWritten: number };
+      };
+      if (engine.bytesWritten !== data.length)
+        reject(
+          new Error(`${data.length - engine.bytesWritten} bytes after the end of the gzip stream`),
+        );
+      else resolve(buffer);
+    });
+  });
+}
 
 export interface Deb {
   /** control.tar members by base name: "control", "md5sums", "conffiles", "postinst", "triggers"... */
@@ -27,11 +46,14 @@ export interface ArMember {
 
 const AR_MAGIC = '!<arch>\n';
 
+const CORRUPT_HINT =
+  'the file is truncated or corrupt; delete it from the kubox cache and download it again';
+
 /** Splits an `ar` archive: "!<arch>\n", then 60-byte headers each followed by the member, padded to an even offset. */
 export function readAr(bytes: Buffer, what: string): ArMember[] {
   const bad = (why: string) =>
     new KuboxError('integrity', `${what} is not a valid .deb: ${why}`, {
-      hint: 'the file is truncated or corrupt; delete it from the kubox cache and download it again',
+      hint: CORRUPT_HINT,
     });
   if (bytes.length < 8 || bytes.toString('latin1', 0, 8) !== AR_MAGIC) throw bad('no ar header');
   const members: ArMember[] = [];
@@ -44,8 +66,11 @@ export function readAr(bytes: Buffer, what: string): ArMember[] {
     if (header.slice(58, 60) !== '`\n') throw bad(`corrupt member header at byte ${off}`);
     // GNU ar ends names with "/"; BSD-style long names ("#1/len") do not occur in .debs.
     const name = header.slice(0, 16).trimEnd().replace(/\/$/, '');
-    const size = Number.parseInt(header.slice(48, 58).trim(), 10);
-    if (!Number.isFinite(size) || size < 0) throw bad(`member "${name}" has no size`);
+    // Decimal digits, left-aligned, padded with spaces: anything else is a misread header.
+    const sizeField = header.slice(48, 58);
+    if (!/^\d+ *$/.test(sizeField))
+      throw bad(`member "${name}" has no valid size ("${sizeField}")`);
+    const size = Number.parseInt(sizeField, 10);
     const start = off + 60;
     if (start + size > bytes.length) throw bad(`member "${name}" is truncated`);
     members.push({ name, data: bytes.subarray(start, start + size) });
@@ -56,34 +81,279 @@ export function readAr(bytes: Buffer, what: string): ArMember[] {
 
 async function decompress(member: ArMember, what: string): Promise<Buffer> {
   const ext = member.name.slice(member.name.lastIndexOf('.tar') + 4);
+  if (!['', '.gz', '.xz', '.zst'].includes(ext))
+    throw new KuboxError(
+      'build-failed',
+      `${what}: ${member.name} uses a compression kubox cannot read (${ext.slice(1)})`,
+      {
+        hint: 'kubox reads .debs compressed with gzip, xz or zstd; use another version of the package or --engine buildx',
+      },
+    );
+  if (member.data.length === 0)
+    throw new KuboxError('integrity', `${what}: ${member.name} is empty`, { hint: CORRUPT_HINT });
   try {
     switch (ext) {
-      case '':
-        return member.data;
       case '.gz':
-        return await gunzipAsync(member.data);
+        return await gunzipAll(member.data);
       case '.xz':
+        // liblzma checks every block's check (CRC-64 from dpkg-deb) and the index, and refuses trailing data.
         return Buffer.from(await lzma.xz.decompress(member.data));
       case '.zst':
-        return Buffer.from(zstdDecompress(member.data));
+        return unzstd(member.data);
+      default:
+        return member.data;
     }
   } catch (e) {
     throw new KuboxError(
       'integrity',
       `${what}: ${member.name} does not decompress: ${(e as Error).message}`,
-      {
-        hint: 'the file is truncated or corrupt; delete it from the kubox cache and download it again',
-        cause: e,
-      },
+      { hint: CORRUPT_HINT, cause: e },
     );
   }
-  throw new KuboxError(
-    'build-failed',
-    `${what}: ${member.name} uses a compression kubox cannot read (${ext.slice(1)})`,
-    {
-      hint: 'kubox reads .debs compressed with gzip, xz or zstd; use another version of the package or --engine buildx',
-    },
-  );
+}
+
+const ZSTD_MAGIC = 0xfd2fb528;
+
+/**
+ * Decompresses zstd frame by frame. fzstd neither checks a frame's content
+ * checksum nor notices that the checksum (or the end of the last block) is
+ * missing, and pads the output with zeros up to the content size the header
+ * declares; so each frame is walked here first, and a frame cut short,
+ * trailing bytes that are no frame, or a checksum that disagrees with the
+ * output (dpkg-deb always writes one) are errors, as they are for `zstd -d`.
+ */
+export function unzstd(data: Buffer): Buffer {
+  const outs: Buffer[] = [];
+  let off = 0;
+  const need = (end: number, what: string) => {
+    if (end > data.length) throw new Error(`zstd frame at byte ${off} is cut short in its ${what}`);
+  };
+  while (off < data.length) {
+    if (off + 4 > data.length)
+      throw new Error(`${data.length - off} bytes after the last zstd frame`);
+    const magic = data.readUInt32LE(off);
+    if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
+      // Skippable frame: 4-byte size, then that many bytes nobody reads.
+      need(off + 8, 'header');
+      const end = off + 8 + data.readUInt32LE(off + 4);
+      need(end, 'skippable content');
+      off = end;
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw new Error(`no zstd frame at byte ${off}`);
+    need(off + 5, 'header');
+    const fhd = data[off + 4]!;
+    const fcsFlag = fhd >> 6;
+    const singleSegment = (fhd >> 5) & 1;
+    const hasChecksum = (fhd >> 2) & 1;
+    const dictBytes = [0, 1, 2, 4][fhd & 3]!;
+    const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
+    let p = off + 5 + (singleSegment ? 0 : 1) + dictBytes + fcsBytes;
+    need(p, 'header');
+    for (;;) {
+      need(p + 3, 'block header');
+      const bh = data.readUIntLE(p, 3);
+      const type = (bh >> 1) & 3;
+      if (type === 3) throw new Error(`zstd block at byte ${p} has the reserved type`);
+      // An RLE block holds one byte, repeated block-size times.
+      p += 3 + (type === 1 ? 1 : bh >>> 3);
+      need(p, 'block');
+      if (bh & 1) break;
+    }
+    if (hasChecksum) {
+      p += 4;
+      need(p, 'checksum');
+    }
+    const frame = zstdDecompress(data.subarray(off, p));
+    const out = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    if (hasChecksum) {
+      const want = data.readUInt32LE(p - 4);
+      const got = xxh64Low32(out);
+      if (got !== want)
+        throw new Error(
+          `zstd frame at byte ${off}: content checksum ${hex(got)} does not match ${hex(want)}`,
+        );
+    }
+    outs.push(out);
+    off = p;
+  }
+  if (outs.length === 0) throw new Error('no zstd frame');
+  return outs.length === 1 ? outs[0]! : Buffer.concat(outs);
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
+
+/*
+ * XXH64 (seed 0) on pairs of unsigned 32-bit halves, for zstd's content
+ * checksum (its low 32 bits). Results of the 64-bit helpers land in HI/LO, so
+ * the hot loop allocates nothing; BigInt would be an order of magnitude slower.
+ */
+let HI = 0;
+let LO = 0;
+
+/** HI:LO = a * b mod 2^64, with 16-bit limbs so that every partial product is exact. */
+function mul(ah: number, al: number, bh: number, bl: number): void {
+  const a48 = ah >>> 16;
+  const a32 = ah & 0xffff;
+  const a16 = al >>> 16;
+  const a00 = al & 0xffff;
+  const b48 = bh >>> 16;
+  const b32 = bh & 0xffff;
+  const b16 = bl >>> 16;
+  const b00 = bl & 0xffff;
+  let c00 = a00 * b00;
+  let c16 = c00 >>> 16;
+  c00 &= 0xffff;
+  c16 += a16 * b00;
+  let c32 = c16 >>> 16;
+  c16 &= 0xffff;
+  c16 += a00 * b16;
+  c32 += c16 >>> 16;
+  c16 &= 0xffff;
+  c32 += a32 * b00;
+  let c48 = c32 >>> 16;
+  c32 &= 0xffff;
+  c32 += a16 * b16;
+  c48 += c32 >>> 16;
+  c32 &= 0xffff;
+  c32 += a00 * b32;
+  c48 += c32 >>> 16;
+  c32 &= 0xffff;
+  c48 += a48 * b00 + a32 * b16 + a16 * b32 + a00 * b48;
+  c48 &= 0xffff;
+  HI = ((c48 << 16) | c32) >>> 0;
+  LO = ((c16 << 16) | c00) >>> 0;
+}
+
+/** HI:LO = a + b mod 2^64. */
+function add(ah: number, al: number, bh: number, bl: number): void {
+  const lo = al + bl;
+  LO = lo >>> 0;
+  HI = (ah + bh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
+}
+
+/** HI:LO = a rotated left by r bits, 0 < r < 32. */
+function rotl(ah: number, al: number, r: number): void {
+  HI = ((ah << r) | (al >>> (32 - r))) >>> 0;
+  LO = ((al << r) | (ah >>> (32 - r))) >>> 0;
+}
+
+// The five XXH64 primes, as [high, low].
+const P1H = 0x9e3779b1;
+const P1L = 0x85ebca87;
+const P2H = 0xc2b2ae3d;
+const P2L = 0x27d4eb4f;
+const P3H = 0x165667b1;
+const P3L = 0x9e3779f9;
+const P4H = 0x85ebca77;
+const P4L = 0xc2b2ae63;
+const P5H = 0x27d4eb2f;
+const P5L = 0x165667c5;
+
+/** HI:LO = rotl(acc + input * P2, 31) * P1: one XXH64 round. */
+function round(acch: number, accl: number, inh: number, inl: number): void {
+  mul(inh, inl, P2H, P2L);
+  add(acch, accl, HI, LO);
+  rotl(HI, LO, 31);
+  mul(HI, LO, P1H, P1L);
+}
+
+/** HI:LO = (acc ^ round(0, v)) * P1 + P4. */
+function merge(acch: number, accl: number, vh: number, vl: number): void {
+  round(0, 0, vh, vl);
+  mul((acch ^ HI) >>> 0, (accl ^ LO) >>> 0, P1H, P1L);
+  add(HI, LO, P4H, P4L);
+}
+
+/** The low 32 bits of XXH64(data, seed 0): what a zstd frame's content checksum holds. */
+export function xxh64Low32(data: Uint8Array): number {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const len = data.length;
+  let p = 0;
+  let hh: number;
+  let hl: number;
+  if (len >= 32) {
+    add(P1H, P1L, P2H, P2L);
+    let v1h = HI;
+    let v1l = LO;
+    let v2h = P2H;
+    let v2l = P2L;
+    let v3h = 0;
+    let v3l = 0;
+    // 0 - P1 mod 2^64
+    let v4h = 0x61c8864e;
+    let v4l = 0x7a143579;
+    for (; p + 32 <= len; p += 32) {
+      round(v1h, v1l, view.getUint32(p + 4, true), view.getUint32(p, true));
+      v1h = HI;
+      v1l = LO;
+      round(v2h, v2l, view.getUint32(p + 12, true), view.getUint32(p + 8, true));
+      v2h = HI;
+      v2l = LO;
+      round(v3h, v3l, view.getUint32(p + 20, true), view.getUint32(p + 16, true));
+      v3h = HI;
+      v3l = LO;
+      round(v4h, v4l, view.getUint32(p + 28, true), view.getUint32(p + 24, true));
+      v4h = HI;
+      v4l = LO;
+    }
+    rotl(v1h, v1l, 1);
+    hh = HI;
+    hl = LO;
+    rotl(v2h, v2l, 7);
+    add(hh, hl, HI, LO);
+    hh = HI;
+    hl = LO;
+    rotl(v3h, v3l, 12);
+    add(hh, hl, HI, LO);
+    hh = HI;
+    hl = LO;
+    rotl(v4h, v4l, 18);
+    add(hh, hl, HI, LO);
+    merge(HI, LO, v1h, v1l);
+    merge(HI, LO, v2h, v2l);
+    merge(HI, LO, v3h, v3l);
+    merge(HI, LO, v4h, v4l);
+    hh = HI;
+    hl = LO;
+  } else {
+    hh = P5H;
+    hl = P5L;
+  }
+  add(hh, hl, Math.floor(len / 2 ** 32) >>> 0, len >>> 0);
+  hh = HI;
+  hl = LO;
+  for (; p + 8 <= len; p += 8) {
+    round(0, 0, view.getUint32(p + 4, true), view.getUint32(p, true));
+    rotl((hh ^ HI) >>> 0, (hl ^ LO) >>> 0, 27);
+    mul(HI, LO, P1H, P1L);
+    add(HI, LO, P4H, P4L);
+    hh = HI;
+    hl = LO;
+  }
+  if (p + 4 <= len) {
+    mul(0, view.getUint32(p, true), P1H, P1L);
+    rotl((hh ^ HI) >>> 0, (hl ^ LO) >>> 0, 23);
+    mul(HI, LO, P2H, P2L);
+    add(HI, LO, P3H, P3L);
+    hh = HI;
+    hl = LO;
+    p += 4;
+  }
+  for (; p < len; p++) {
+    mul(0, data[p]!, P5H, P5L);
+    rotl((hh ^ HI) >>> 0, (hl ^ LO) >>> 0, 11);
+    mul(HI, LO, P1H, P1L);
+    hh = HI;
+    hl = LO;
+  }
+  // Avalanche: h ^= h >> 33; h *= P2; h ^= h >> 29; h *= P3; h ^= h >> 32.
+  hl = (hl ^ (hh >>> 1)) >>> 0;
+  mul(hh, hl, P2H, P2L);
+  hh = (HI ^ (HI >>> 29)) >>> 0;
+  hl = (LO ^ ((LO >>> 29) | (HI << 3))) >>> 0;
+  mul(hh, hl, P3H, P3L);
+  return (LO ^ HI) >>> 0;
 }
 
 /** "./usr/bin/vim" -> "usr/bin/vim", "./usr/" -> "usr", "./" and "." -> "". */
@@ -123,7 +393,7 @@ async function readTar(bytes: Buffer, what: string, member: string): Promise<Tar
       'integrity',
       `${what}: ${member} is not a readable tar archive: ${(e as Error).message}`,
       {
-        hint: 'the file is truncated or corrupt; delete it from the kubox cache and download it again',
+        hint: CORRUPT_HINT,
         cause: e,
       },
     );
@@ -186,7 +456,7 @@ export async function readDeb(bytes: Buffer, what: string): Promise<Deb> {
       'integrity',
       `${what} has no ${controlMember ? 'data.tar' : 'control.tar'} member`,
       {
-        hint: 'the file is truncated or corrupt; delete it from the kubox cache and download it again',
+        hint: CORRUPT_HINT,
       },
     );
 
@@ -201,7 +471,7 @@ export async function readDeb(bytes: Buffer, what: string): Promise<Deb> {
   }
   if (!control.has('control'))
     throw new KuboxError('integrity', `${what} has no control file in ${controlMember.name}`, {
-      hint: 'the file is truncated or corrupt; delete it from the kubox cache and download it again',
+      hint: CORRUPT_HINT,
     });
   const files: FileEntry[] = [];
   for (const m of await readTar(dataTar, what, dataMember.name)) {

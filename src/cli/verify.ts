@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { KuboxError } from '../errors.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
-import { verify, type Status } from '../verify/verify.js';
+import { judge, verdictExitCode, verdictLines, type Status } from '../verify/verdict.js';
+import { verify } from '../verify/verify.js';
 import { json, paint, table, type Out } from './output.js';
 import { specOption, type Context } from './main.js';
 
@@ -38,6 +39,10 @@ export function registerVerify(program: Command, ctx: Context): void {
         ?.split(',')
         .map((p) => p.trim())
         .filter(Boolean);
+      if (platforms?.length === 0)
+        throw new KuboxError('usage', '--platform names no platform', {
+          hint: 'give a comma-separated list, e.g. --platform linux/amd64,linux/arm64',
+        });
       const report = await verify(plan, image, {
         ...(platforms ? { platforms } : {}),
         log: (m) => ctx.out.info(`kubox: ${m}`),
@@ -51,11 +56,12 @@ export function registerVerify(program: Command, ctx: Context): void {
           r.detail,
         ]);
         ctx.out.print(table(rows, ['PLATFORM', 'RESULT', 'CHECK', 'DETAIL']));
-        const count = (s: Status) => report.results.filter((r) => r.status === s).length;
-        ctx.out.print(
-          `\n${report.ok ? paint(ctx.out, 'green', 'verified') : paint(ctx.out, 'red', 'FAILED')}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped`,
-        );
+        const { headline, tally, notes } = verdictLines(judge(report.results));
+        const color =
+          report.verdict === 'verified' ? 'green' : report.verdict === 'failed' ? 'red' : 'yellow';
+        ctx.out.print(`\n${paint(ctx.out, color, headline)}: ${tally}`);
+        for (const n of notes) ctx.out.print(`  ${n}`);
       }
-      if (!report.ok) process.exitCode = ExitCode.failed;
+      process.exitCode = verdictExitCode(report);
     });
 }

@@ -30,11 +30,43 @@ export interface ExecCheck {
   expect?: string;
   /** What a pass reports, for commands that print nothing useful. */
   passDetail?: string;
+  /** Runs the image's Python through pythonArgv, which may find none. */
+  python?: boolean;
 }
 
 export type VerifyCheck = ConfigCheck | ExecCheck;
 
 const sh = (script: string) => ['sh', '-c', script];
+
+/** What a Python check reports when the image has no interpreter. */
+export const NO_PYTHON = 'no python3 or python in the image';
+/** The exit code, and the line on stderr, by which pythonArgv says so. */
+const NO_PYTHON_EXIT = 127;
+const NO_PYTHON_LINE = `kubox: ${NO_PYTHON}`;
+
+/**
+ * The command line that runs the image's Python with `args`: python3 when the
+ * image has one (a Debian base has no `python` without python-is-python3),
+ * else python. Found by the image's shell on the image's PATH, as every other
+ * check's command is; with neither, it exits 127 saying so, and judgeExec
+ * reports that instead of an exec error.
+ */
+export function pythonArgv(args: readonly string[]): string[] {
+  return [
+    'sh',
+    '-c',
+    `py=$(command -v python3 || command -v python) || { echo '${NO_PYTHON_LINE}' >&2; exit ${NO_PYTHON_EXIT}; }; exec "$py" "$@"`,
+    'sh',
+    ...args,
+  ];
+}
+
+/** A tool's proving command; one that runs `python` runs the image's Python instead. */
+function toolArgv(run: readonly string[]): { argv: string[]; python?: boolean } {
+  return run[0] === 'python'
+    ? { argv: pythonArgv(run.slice(1)), python: true }
+    : { argv: [...run] };
+}
 
 function configChecks(plan: Plan): ConfigCheck[] {
   const { spec, user } = plan;
@@ -139,7 +171,8 @@ function execChecks(plan: Plan): ExecCheck[] {
     checks.push({
       kind: 'exec',
       name: 'pip packages installed',
-      argv: ['python', '-m', 'pip', 'show', '--quiet', ...pip],
+      argv: pythonArgv(['-m', 'pip', 'show', '--quiet', ...pip]),
+      python: true,
       exitCode: 0,
       passDetail: `${pip.length} distributions`,
     });
@@ -149,7 +182,7 @@ function execChecks(plan: Plan): ExecCheck[] {
     checks.push({
       kind: 'exec',
       name: `${t.name}: ${t.check.run.map(shellWord).join(' ')}`,
-      argv: t.check.run,
+      ...toolArgv(t.check.run),
       exitCode: t.check.exitCode ?? 0,
       ...(t.check.expect ? { expect: t.check.expect } : {}),
     });
@@ -204,6 +237,8 @@ export function judgeExec(
 ): Outcome {
   const output = `${res.stdout}\n${res.stderr}`.trim();
   const firstLine = output.split('\n').find((l) => l.trim()) ?? '';
+  if (check.python && res.exitCode === NO_PYTHON_EXIT && res.stderr.includes(NO_PYTHON_LINE))
+    return { ok: false, detail: NO_PYTHON };
   if (res.exitCode !== check.exitCode) {
     return {
       ok: false,

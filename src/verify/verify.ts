@@ -2,7 +2,8 @@
  * Runs the plan's checks against a real image, on every platform it has:
  * config checks on the image config, command checks inside one container per
  * platform (foreign platforms through QEMU when it is registered, otherwise
- * reported as skipped with the reason). Containers get no network.
+ * reported as skipped with the reason, and the platform as not verified: see
+ * verdict.ts). Containers get no network.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
@@ -16,21 +17,19 @@ import { parseReference } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Plan } from '../plan/plan.js';
 import { judgeExec, planChecks, type ExecCheck, type VerifyCheck } from './checks.js';
+import { judge, type CheckResult, type Status, type Unverified, type Verdict } from './verdict.js';
 
-export type Status = 'pass' | 'fail' | 'skip';
-
-export interface CheckResult {
-  platform: string;
-  check: string;
-  status: Status;
-  detail: string;
-}
+export type { CheckResult, Status, Unverified } from './verdict.js';
 
 export interface VerifyResult {
   image: string;
   digest?: string;
   results: CheckResult[];
+  /** True only when the verdict is `verified`: nothing failed, and nothing went unchecked. */
   ok: boolean;
+  verdict: Verdict['verdict'];
+  /** Platforms no command ran inside of (every one skipped), with the reason. */
+  unverified: Unverified[];
 }
 
 export interface VerifyOptions {
@@ -144,7 +143,7 @@ async function runExecChecks(
   out: CheckResult[],
 ): Promise<void> {
   const record = (c: ExecCheck, status: Status, detail: string) =>
-    out.push({ platform: target.platform, check: c.name, status, detail });
+    out.push({ platform: target.platform, kind: 'exec', check: c.name, status, detail });
   const gap = emulationGap(target.platform);
   if (gap) {
     checks.forEach((c) => record(c, 'skip', gap));
@@ -183,6 +182,7 @@ async function runExecChecks(
       const outcome = judgeExec(c, res);
       results.set(c, {
         platform: target.platform,
+        kind: 'exec',
         check: c.name,
         status: outcome.ok ? 'pass' : 'fail',
         detail: outcome.detail,
@@ -207,6 +207,7 @@ export async function verify(
   const checks: VerifyCheck[] = planChecks(plan);
   const results: CheckResult[] = missing.map((p) => ({
     platform: p,
+    kind: 'config',
     check: 'platform present in image',
     status: 'fail',
     detail: `the image has ${targets.map((t) => t.platform).join(', ')}`,
@@ -218,6 +219,7 @@ export async function verify(
       const o = c.evaluate(target.config);
       results.push({
         platform: target.platform,
+        kind: 'config',
         check: c.name,
         status: o.ok ? 'pass' : 'fail',
         detail: o.detail,
@@ -230,10 +232,13 @@ export async function verify(
       results,
     );
   }
+  const { verdict, unverified } = judge(results);
   return {
     image,
     ...(digest ? { digest } : {}),
     results,
-    ok: results.every((r) => r.status !== 'fail'),
+    ok: verdict === 'verified',
+    verdict,
+    unverified,
   };
 }

@@ -5,7 +5,9 @@ import { makePlan, OCI } from '../../src/plan/plan.js';
 import { loadPreset, parseSpec } from '../../src/spec/load.js';
 import {
   judgeExec,
+  NO_PYTHON,
   planChecks,
+  pythonArgv,
   type ConfigCheck,
   type ExecCheck,
   type VerifyCheck,
@@ -46,7 +48,6 @@ describe('planChecks for the py-kube preset', () => {
   it.each([
     ['kubectl', ['kubectl', 'version', '--client']],
     ['mc', ['mc', '--version']],
-    ['kubernetes', ['python', '-c', 'import kubernetes']],
     ['httpie', ['http', '--version']],
     ['ipython', ['ipython', '--version']],
     ['dnsutils', ['dig', '-v']],
@@ -63,6 +64,29 @@ describe('planChecks for the py-kube preset', () => {
     expect(c.argv).toEqual(argv);
     expect(c.exitCode).toBe(0);
     expect(c.asRoot).toBeUndefined();
+  });
+
+  it("proves kubernetes with the image's python3, else python (a Debian base may have no `python`)", () => {
+    const c = byName(execs, "kubernetes: python -c 'import kubernetes'");
+    expect(c.argv).toEqual(pythonArgv(['-c', 'import kubernetes']));
+    expect(c.argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(c.argv[2]).toContain('command -v python3 || command -v python');
+    expect(c.argv.slice(3)).toEqual(['sh', '-c', 'import kubernetes']);
+    expect(c.python).toBe(true);
+    expect(c.exitCode).toBe(0);
+    expect(c.asRoot).toBeUndefined();
+  });
+
+  it('runs no check with a bare `python`, and marks every one that runs Python', () => {
+    expect(execs.filter((c) => c.python).map((c) => c.name)).toEqual([
+      'pip packages installed',
+      "kubernetes: python -c 'import kubernetes'",
+    ]);
+    for (const c of execs) {
+      expect(c.argv[0], c.name).not.toBe('python');
+      const viaPython = c.argv[0] === 'sh' && (c.argv[2] ?? '').includes('command -v python3');
+      expect(c.python === true, c.name).toBe(viaPython);
+    }
   });
 
   it('expects OpenBSD netcat from nc -h', () => {
@@ -111,16 +135,11 @@ describe('planChecks for the py-kube preset', () => {
       '-x',
       '/usr/local/bin/mc',
     ]);
-    expect(byName(execs, 'pip packages installed').argv).toEqual([
-      'python',
-      '-m',
-      'pip',
-      'show',
-      '--quiet',
-      'kubernetes',
-      'httpie',
-      'ipython',
-    ]);
+    const pip = byName(execs, 'pip packages installed');
+    expect(pip.argv).toEqual(
+      pythonArgv(['-m', 'pip', 'show', '--quiet', 'kubernetes', 'httpie', 'ipython']),
+    );
+    expect(pip.python).toBe(true);
   });
 
   it('checks as root that no apt lists, .deb files or pip caches were left', () => {
@@ -369,6 +388,26 @@ describe('judgeExec', () => {
       detail: 'ok',
     });
     expect(judgeExec(c, { exitCode: 0, stdout: '', stderr: '' }).ok).toBe(false);
+  });
+
+  it('says the image has no Python, whatever exit code the check expects', () => {
+    const none = { exitCode: 127, stdout: '', stderr: `kubox: ${NO_PYTHON}\n` };
+    const pip: ExecCheck = {
+      kind: 'exec',
+      name: 'pip packages installed',
+      argv: pythonArgv(['-m', 'pip', 'show', 'x']),
+      exitCode: 0,
+      python: true,
+    };
+    expect(judgeExec(pip, none)).toEqual({ ok: false, detail: NO_PYTHON });
+    expect(judgeExec({ ...pip, exitCode: 127 }, none)).toEqual({ ok: false, detail: NO_PYTHON });
+    // A check that does not run the image's Python is judged on its own terms.
+    const other: ExecCheck = { kind: 'exec', name: 'x', argv: ['x'], exitCode: 127 };
+    expect(judgeExec(other, none).ok).toBe(true);
+    // Python that ran and failed is reported as such.
+    expect(
+      judgeExec(pip, { exitCode: 1, stdout: '', stderr: 'WARNING: Package(s) not found: x' }),
+    ).toEqual({ ok: false, detail: 'exit 1 (want 0): WARNING: Package(s) not found: x' });
   });
 
   it('cuts the detail of a pass to 100 characters', () => {

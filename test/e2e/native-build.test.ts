@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/oci/archive.js';
+import { NO_PYTHON, pythonArgv } from '../../src/verify/checks.js';
 import type { Lock } from '../../src/engines/native/lock.js';
 import { kubox } from '../support/cli.js';
 import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';
@@ -317,7 +318,8 @@ describe('base: scratch', () => {
         version: '0.1.0',
         base: 'scratch',
         platforms: ['linux/amd64', 'linux/arm64'],
-        apt: { release: 'bookworm', packages: ['bash', 'tree'] },
+        // dash: the /bin/sh verify's command checks run under.
+        apt: { release: 'bookworm', packages: ['bash', 'dash', 'tree'] },
         user: { name: 'debug', uid: 10001, gid: 10001 },
       }),
     );
@@ -354,6 +356,19 @@ describe('base: scratch', () => {
       expect(run.stdout).toMatch(/^uid=10001$/m);
       const inStatus = [...run.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]).sort();
       expect(inStatus).toEqual([...names].sort());
+      // verify's Python checks, in an image with no Python: they say so (and bash's sh runs them).
+      const py = await docker([
+        'run',
+        '--rm',
+        '--network',
+        'none',
+        '--platform',
+        platform,
+        image,
+        ...pythonArgv(['-c', 'print(1)']),
+      ]);
+      expect(py.exitCode).toBe(127);
+      expect(py.stderr.trim()).toBe(`kubox: ${NO_PYTHON}`);
     }
   });
 

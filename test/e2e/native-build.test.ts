@@ -337,36 +337,22 @@ describe('base: scratch', () => {
     for (const platform of ['linux/amd64', 'linux/arm64']) {
       const names = scratchLock.platforms[platform]!.debs.map((d) => d.name);
       expect(names).toEqual(expect.arrayContaining(['base-files', 'bash', 'tree', 'libc6']));
+      const runIn = (...argv: string[]) =>
+        docker(['run', '--rm', '--network', 'none', '--platform', platform, image, ...argv]);
       // bash's own builtins only: nothing else is in the image unless a package put it there.
-      const run = await docker([
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--platform',
-        platform,
-        image,
+      const run = await runIn(
         'bash',
         '-c',
         'tree --version; echo "$(</var/lib/dpkg/status)"; echo "$(</etc/os-release)"; echo "uid=$UID"',
-      ]);
+      );
       expect(run.exitCode, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/^tree v2\./m);
       expect(run.stdout).toMatch(/VERSION_CODENAME=bookworm/);
       expect(run.stdout).toMatch(/^uid=10001$/m);
       const inStatus = [...run.stdout.matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]).sort();
       expect(inStatus).toEqual([...names].sort());
-      // verify's Python checks, in an image with no Python: they say so (and bash's sh runs them).
-      const py = await docker([
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--platform',
-        platform,
-        image,
-        ...pythonArgv(['-c', 'print(1)']),
-      ]);
+      // verify's Python checks, in an image with no Python (dash is its /bin/sh): they say so.
+      const py = await runIn(...pythonArgv(['-c', 'print(1)']));
       expect(py.exitCode).toBe(127);
       expect(py.stderr.trim()).toBe(`kubox: ${NO_PYTHON}`);
     }

@@ -18,6 +18,7 @@ import { decompress as fzstd } from 'fzstd';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAr, readDeb, unzstd, xxh64Low32 } from '../../../src/debian/deb.js';
 import { KuboxError } from '../../../src/errors.js';
+import { zstdStored } from '../../support/zstd-stored.js';
 
 type Compression = 'gzip' | 'xz' | 'zstd';
 const COMPRESSIONS: Compression[] = ['gzip', 'xz', 'zstd'];
@@ -189,23 +190,6 @@ function withMember(deb: Buffer, name: string, data: Buffer): Buffer {
       data: m.name === name ? data : deb.subarray(m.start, m.start + m.size),
     })),
   );
-}
-
-/**
- * A zstd frame of raw (stored) blocks: a real frame per RFC 8878 that `zstd -d`
- * and fzstd decode, made without a zstd compressor (Node 20 has none).
- */
-function zstdStored(data: Buffer): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])]; // magic, FHD, window 128 KiB
-  const max = 128 * 1024;
-  for (let off = 0; off < data.length || off === 0; off += max) {
-    const block = data.subarray(off, off + max);
-    const last = off + max >= data.length ? 1 : 0;
-    const h = (block.length << 3) | last; // type 0: raw
-    parts.push(Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]), block);
-    if (last) break;
-  }
-  return Buffer.concat(parts);
 }
 
 const gzipAsync = promisify(gzip);

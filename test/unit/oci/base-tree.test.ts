@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
 import { BaseTree, readBaseTree } from '../../../src/oci/base-tree.js';
 import { whiteout, writeLayer } from '../../../src/oci/layer.js';
+import { zstdStored } from '../../support/zstd-stored.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kubox-basetree-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -26,23 +27,6 @@ async function tarOf(entries: Spec[]): Promise<Buffer> {
   p.finalize();
   await ended;
   return Buffer.concat(chunks);
-}
-
-/**
- * A zstd frame of raw (stored) blocks: a real frame per RFC 8878 that `zstd -d`
- * and fzstd decode, made without a zstd compressor (Node 20 has none).
- */
-function zstdStored(data: Buffer): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3])]; // magic, FHD, window 128 KiB
-  const max = 128 * 1024;
-  for (let off = 0; off < data.length || off === 0; off += max) {
-    const block = data.subarray(off, off + max);
-    const last = off + max >= data.length ? 1 : 0;
-    const h = (block.length << 3) | last; // type 0: raw
-    parts.push(Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff]), block);
-    if (last) break;
-  }
-  return Buffer.concat(parts);
 }
 
 const d = (name: string, mode = 0o755): Spec => ({ name, type: 'directory', mode });

@@ -13,10 +13,10 @@ import {
   type Distribution,
 } from './index.js';
 import { parseCoreMetadata } from './metadata.js';
+import { explainNoMatch } from './no-match.js';
 import {
   compareVersions,
   filterVersions,
-  formatSpecifierSet,
   parseSpecifierSet,
   satisfies,
   tryParseVersion,
@@ -59,6 +59,8 @@ export interface ResolveOptions {
   downloads?: Map<string, { bytes: Uint8Array; sha256: string }>;
   /** Bound on versions tried before giving up; 2000 unless told. */
   maxAttempts?: number;
+  /** The Docker platform resolved for (linux/arm64), named in errors. */
+  platform?: string;
 }
 
 interface Item {
@@ -81,6 +83,8 @@ interface Pin {
 interface Failure {
   conflict: Set<string>;
   message: string;
+  /** What to do about it, when the cause is known. */
+  hint?: string;
 }
 
 interface Candidate {
@@ -239,6 +243,8 @@ export async function resolveWheels(
       (item.via === REQUEST ? '' : `${item.via} -> `) + `${req.name} ${version}`;
     const conflict = fromRequest(cons);
     let message = `no version of ${req.name} on the index matches ${describe(cons)}`;
+    let hint: string | undefined;
+    const refusedByMetadata = new Map<string, string>();
     let tried = 0;
     for (const cand of await candidates(req.name, specs)) {
       if (++attempts > maxAttempts) {
@@ -251,6 +257,12 @@ export async function resolveWheels(
         );
       }
       if (cand.sdistOnly) {
+        const all = await listing(req.name);
+        if (all.some((d) => d.version === cand.version && d.kind === 'wheel')) {
+          // Wheels for other platforms and an sdist: the platform is the problem, not the sdist.
+          const why = explainNoMatch({ ...noMatchInput(req.name, specs, cons), listing: all });
+          throw new KuboxError('resolve', why.message, { hint: why.hint });
+        }
         throw new KuboxError(
           'resolve',
           `${req.name} ${cand.version} is only published as a source distribution (${cand.sdistOnly.filename}); the native engine installs wheels only: use \`--engine buildx\`, or pin a version with a wheel`,
@@ -260,7 +272,10 @@ export async function resolveWheels(
       let requires: string[] = [];
       if (cand.dist) {
         const meta = parseCoreMetadata(await metadataOf(cand.dist));
-        if (!requiresPythonAdmits(meta.requiresPython, full)) continue;
+        if (!requiresPythonAdmits(meta.requiresPython, full)) {
+          refusedByMetadata.set(cand.version, meta.requiresPython!);
+          continue;
+        }
         requires = meta.requiresDist;
       }
       tried++;
@@ -283,22 +298,30 @@ export async function resolveWheels(
       if (!result.conflict.has(req.name)) return result;
       for (const n of result.conflict) if (n !== req.name) conflict.add(n);
       message = result.message;
+      hint = result.hint;
     }
     if (tried === 0) {
-      const all = await listing(req.name);
-      const seen = [...new Set(all.map((d) => d.version))].slice(-8).join(', ');
-      const yanked = [
-        ...new Set(
-          all.filter((d) => d.yanked && satisfies(d.version, specs, true)).map((d) => d.version),
-        ),
-      ];
-      const note =
-        yanked.length > 0
-          ? ` (yanked: ${yanked.join(', ')}; pin one with == to use it anyway)`
-          : '';
-      message = `no version of ${req.name} fits ${formatSpecifierSet(specs) || 'any version'} (asked for by ${describe(cons)}) with a wheel for CPython ${target.version.join('.')} on ${target.arch}${target.glibc ? ` glibc ${target.glibc.join('.')}` : ' (pure wheels only)'}; versions on the index: ${seen || 'none'}${note}`;
+      const why = explainNoMatch({
+        ...noMatchInput(req.name, specs, cons),
+        listing: await listing(req.name),
+        refusedByMetadata,
+      });
+      message = why.message;
+      hint = why.hint;
     }
-    return { conflict, message };
+    return { conflict, message, ...(hint ? { hint } : {}) };
+  }
+
+  function noMatchInput(name: string, specs: Specifier[], cons: readonly Item[]) {
+    return {
+      name,
+      specs,
+      askedBy: describe(cons),
+      target,
+      ...(opts.platform ? { platform: opts.platform } : {}),
+      python: full,
+      admits: (rp: string | undefined) => requiresPythonAdmits(rp, full),
+    };
   }
 
   const queue: Item[] = [];
@@ -320,9 +343,16 @@ export async function resolveWheels(
   const requested = new Set(queue.map((q) => q.req.name));
   const result = await solve(queue, 0, new Map(), new Map());
   if (!(result instanceof Map)) {
-    throw new KuboxError('resolve', `cannot resolve the Python requirements: ${result.message}`, {
-      hint: 'relax or change the version pins involved, or pin versions known to work together',
-    });
+    const where = opts.platform ? ` for ${opts.platform}` : '';
+    throw new KuboxError(
+      'resolve',
+      `cannot resolve the Python requirements${where}: ${result.message}`,
+      {
+        hint:
+          result.hint ??
+          'relax or change the version pins involved, or pin versions known to work together',
+      },
+    );
   }
 
   const out: ResolvedWheel[] = [];

@@ -87,6 +87,10 @@ publish({ name: 'app', version: '1.0', requires: ['beta'] });
 publishSdist('cext', '1.0');
 publish({ name: 'mixed', version: '1.0' });
 publishSdist('mixed', '1.1');
+// Wheels for x86_64 only, with and without an sdist beside them.
+publish({ name: 'x86only', version: '1.0', tags: 'cp313-cp313-manylinux_2_17_x86_64' });
+publish({ name: 'x86sdist', version: '1.0', tags: 'cp313-cp313-manylinux_2_17_x86_64' });
+publishSdist('x86sdist', '1.0');
 // Pre-releases only.
 publish({ name: 'preonly', version: '0.1a1' });
 
@@ -207,7 +211,42 @@ for (const form of ['json', 'html'] as const) {
 
     it('explains why nothing matches', async () => {
       await expect(resolveWheels(['yanky>=5'], x86, setup())).rejects.toThrow(
-        /no version of yanky fits >=5 .*CPython 3.13 on x86_64 glibc 2.36; versions on the index: 1.0, 1.1/,
+        /no version of yanky matches >=5 \(asked for by yanky>=5 \(from the request\)\); versions on the index: 1.0, 1.1$/,
+      );
+    });
+
+    it('says which platform has no wheel, what was looked for and what the index offers', async () => {
+      const err = (await resolveWheels(['x86only'], arm, setup({ platform: 'linux/arm64' })).catch(
+        (e: unknown) => e,
+      )) as KuboxError;
+      expect(err.kind).toBe('resolve');
+      expect(err.message).toMatch(
+        /^cannot resolve the Python requirements for linux\/arm64: no wheel of x86only any version \(asked for by x86only \(from the request\)\) fits CPython 3.13 on linux\/arm64 \(aarch64, glibc 2.36\): looked for \d+ tags \(best cp313-cp313-manylinux_2_36_aarch64; pure py3-none-any\); the index offers 1.0: wheels cp313-cp313-manylinux_2_17_x86_64$/,
+      );
+      expect(err.hint).toBe(
+        'add x86only wheels for linux/arm64 to the index, leave linux/arm64 out (--platform), or use another version that has one',
+      );
+      const sdist = (await resolveWheels(['x86sdist'], arm, setup()).catch(
+        (e: unknown) => e,
+      )) as KuboxError;
+      expect(sdist.message).toContain(
+        'the index offers 1.0: wheels cp313-cp313-manylinux_2_17_x86_64; sdist',
+      );
+      expect(sdist.hint).toContain('or build with --engine buildx, where pip can build the sdist');
+      expect(await pick(['x86only'])).toEqual({
+        x86only: 'x86only-1.0-cp313-cp313-manylinux_2_17_x86_64.whl',
+      });
+    });
+
+    it('says when Requires-Python is what excludes every version', async () => {
+      const err = (await resolveWheels(['newlib>=2.5'], x86, setup()).catch(
+        (e: unknown) => e,
+      )) as KuboxError;
+      expect(err.message).toContain(
+        'no version of newlib >=2.5 (asked for by newlib>=2.5 (from the request)) supports Python 3.13.0: they require >=3.14',
+      );
+      expect(err.hint).toBe(
+        'pin an older newlib that supports Python 3.13.0, or use a base with a newer Python',
       );
     });
 

@@ -4,7 +4,8 @@
  * emulates, what does not matter in a container image, and what it cannot do
  * (a warning naming the package and the command). Nothing is run. Pure.
  */
-import { alternativesFromPostinst, walkCommands } from './alternatives.js';
+import { installedBy, type Alternative } from './alternatives.js';
+import { scriptCommands } from './script-commands.js';
 
 /** A system account a script creates with `adduser --system`. */
 export interface SystemUser {
@@ -70,11 +71,6 @@ const HARMLESS = new Set([
   'wait',
   'break',
   'continue',
-  'case',
-  'in',
-  'esac',
-  'fi',
-  'done',
   'logger',
   'local',
   'export',
@@ -208,12 +204,8 @@ export function scriptEffects(
       );
       continue;
     }
-    const functions = new Set(
-      [...script.matchAll(/^[ \t]*(?:function[ \t]+)?([A-Za-z_][\w-]*)[ \t]*\(\)/gm)].map(
-        (m) => m[1]!,
-      ),
-    );
-    walkCommands(script, ({ words }) => {
+    const { commands, functions } = scriptCommands(script);
+    commands.forEach(({ words }) => {
       const first = words[0];
       if (first === undefined) {
         warnings.add(`${pkg}: ${name} runs a command kubox cannot determine; not run`);
@@ -322,4 +314,34 @@ export function scriptEffects(
     }
   }
   return { emulated: [...emulated], ignored: [...ignored], warnings: [...warnings], systemUsers };
+}
+
+/**
+ * The `update-alternatives --install` calls of a postinst. `unparsed` is true
+ * when the script calls update-alternatives in a way this reader could not
+ * resolve (a word depending on run-time state, a malformed call) or names it
+ * without any call being found; the caller should warn that the package's
+ * alternatives may be missing.
+ */
+export function alternativesFromPostinst(script: string): {
+  alternatives: Alternative[];
+  unparsed: boolean;
+} {
+  const alternatives: Alternative[] = [];
+  let unparsed = false;
+  let calls = 0;
+  for (const { words } of scriptCommands(script).commands) {
+    const at = words.findIndex((w) => w !== undefined && base(w) === 'update-alternatives');
+    if (at < 0) continue;
+    calls++;
+    const installed = installedBy(words.slice(at + 1));
+    if (installed === 'unknown') unparsed = true;
+    else if (installed) alternatives.push(installed);
+  }
+  // A mention outside any command we could read (a heredoc, an eval) is just as unknown.
+  const mentioned = script
+    .split('\n')
+    .some((l) => /update-alternatives/.test(l.replace(/(^|\s)#.*$/, '')));
+  if (mentioned && calls === 0) unparsed = true;
+  return { alternatives, unparsed };
 }

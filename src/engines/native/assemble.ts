@@ -9,12 +9,12 @@ import { unarmor } from 'openpgp';
 import type { Deb } from '../../debian/deb.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { infoFiles, mergeStatus, type InstalledPackage } from '../../native/dpkg-state.js';
+import { applyAlternatives, type Alternative } from '../../native/alternatives.js';
 import {
   alternativesFromPostinst,
-  applyAlternatives,
-  type Alternative,
-} from '../../native/alternatives.js';
-import { scriptEffects, type SystemUser } from '../../native/maintscripts.js';
+  scriptEffects,
+  type SystemUser,
+} from '../../native/maintscripts.js';
 import { caCertificates } from '../../native/ca-certificates.js';
 import { mapEntries, usrMergeMap } from '../../native/usrmerge.js';
 import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';

@@ -7,8 +7,8 @@
  */
 import { nested, type MappedText } from '../source.js';
 import { expandVars, isBareReference, type Vars } from './expand.js';
-import { parseScript, type AndOr, type Command, type SimpleCommand } from './parse.js';
-import type { WordToken } from './tokens.js';
+import { parseScript, type AndOr, type Command, type SimpleCommand } from '../../shell/parse.js';
+import type { WordToken } from '../../shell/tokens.js';
 
 export interface CommandRef {
   /** Words after expansion, before wrappers are removed. */

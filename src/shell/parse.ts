@@ -2,9 +2,12 @@
  * Shell tokens to a small command tree: lists of and-or chains of pipelines
  * of commands, where a command is a simple command, a subshell `( ... )` or a
  * brace group `{ ...; }`. Control structures are read roughly: `if`, `while`,
- * `then`, `do`, `fi`, `done` just separate the commands inside them, `for`
- * headers and `case` blocks are skipped. That is all a linter needs to find
- * `apt-get install` in `if ...; then apt-get install ...; fi`.
+ * `case` and function bodies become groups of the commands inside them, in
+ * the order they are written, so a reader sees every branch: the linter finds
+ * `apt-get install` in `if ...; then apt-get install ...; fi`, maintainer-script
+ * analysis every command a postinst might run. Case patterns are skipped;
+ * `for` keeps its variable and words, so a loop over a literal list can be
+ * unrolled.
  */
 import {
   tokenize,
@@ -37,6 +40,8 @@ export interface CompoundCommand {
   redirects: Redirect[];
   start: number;
   end: number;
+  /** `for NAME [in WORDS]`: the words the variable takes; undefined without `in` ("$@"). */
+  loop?: { variable: string; items: WordToken[] | undefined };
 }
 
 export type Command = SimpleCommand | CompoundCommand;
@@ -57,6 +62,8 @@ export interface AndOr {
 export interface Script {
   body: AndOr[];
   errors: ShellSyntaxError[];
+  /** Names of the functions defined (`name() ...`, `function name() ...`), anywhere. */
+  functions: string[];
 }
 
 const RESERVED = new Set(['then', 'else', 'elif', 'fi', 'do', 'done', 'esac', '}', 'in']);
@@ -74,7 +81,7 @@ export function parseScript(text: string): Script {
     errors.push({ message: `unexpected "${tokenText(t)}"`, offset: t.start });
     body.push(...p.list(NONE));
   }
-  return { body, errors };
+  return { body, errors, functions: p.functions };
 }
 
 function tokenText(t: Token): string {
@@ -83,6 +90,7 @@ function tokenText(t: Token): string {
 
 class Parser {
   private i = 0;
+  readonly functions: string[] = [];
   constructor(
     private readonly tokens: Token[],
     private readonly errors: ShellSyntaxError[],
@@ -208,9 +216,10 @@ class Parser {
       case 'select': {
         // `for NAME in WORDS;` is a header, not a command.
         this.i++;
+        const loop = t.value === 'for' ? this.forHeader() : undefined;
         while (this.peek() && !this.isWord(this.peek(), 'do')) this.i++;
         const body = this.expect('do', t) ? this.list(new Set(['done'])) : [];
-        return this.compound('group', t, [body], 'done');
+        return this.compound('group', t, [body], 'done', loop);
       }
       case 'case':
         return this.caseClause(t);
@@ -226,6 +235,21 @@ class Parser {
     }
     this.errors.push({ message: `"${tokenText(opener)}" without "${word}"`, offset: opener.start });
     return false;
+  }
+
+  /** `NAME [in WORDS]` after `for`, up to the separator before `do`. */
+  private forHeader(): CompoundCommand['loop'] {
+    const name = this.peek();
+    if (name?.kind !== 'word') return undefined;
+    this.i++;
+    if (!this.isWord(this.peek(), 'in')) return { variable: name.value, items: undefined };
+    this.i++;
+    const items: WordToken[] = [];
+    for (let w = this.peek(); w?.kind === 'word'; w = this.peek()) {
+      items.push(w);
+      this.i++;
+    }
+    return { variable: name.value, items };
   }
 
   private ifClause(t: Token): CompoundCommand {
@@ -272,6 +296,7 @@ class Parser {
     open: Token,
     parts: AndOr[][],
     closer: string,
+    loop?: CompoundCommand['loop'],
   ): CompoundCommand {
     const close = this.peek();
     let end = this.length;
@@ -285,7 +310,8 @@ class Parser {
       });
     }
     const redirects = this.redirects();
-    return { type, body: parts.flat(), redirects, start: open.start, end };
+    const body = parts.flat();
+    return { type, body, redirects, start: open.start, end, ...(loop ? { loop } : {}) };
   }
 
   private redirects(): Redirect[] {
@@ -315,11 +341,9 @@ class Parser {
       const t = this.peek();
       if (t === undefined || t.kind === 'op') {
         // `name() { ... }`: a function definition; its body is the next command.
-        if (
-          this.isOp(t, '(') &&
-          cmd.words.length === 1 &&
-          this.isOp(this.tokens[this.i + 1], ')')
-        ) {
+        const name = functionName(cmd.words);
+        if (this.isOp(t, '(') && name !== undefined && this.isOp(this.tokens[this.i + 1], ')')) {
+          this.functions.push(name);
           this.i += 2;
           this.skipNewlines();
           return this.command();
@@ -343,4 +367,12 @@ class Parser {
     if (cmd.start < 0) return undefined;
     return cmd;
   }
+}
+
+/** `name` or bash's `function name`, when followed by `()`. */
+function functionName(words: WordToken[]): string | undefined {
+  const [first, second] = words;
+  if (words.length === 1) return first!.value;
+  const keyword = words.length === 2 && !first!.quoted && first!.value === 'function';
+  return keyword ? second!.value : undefined;
 }

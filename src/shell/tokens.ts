@@ -1,15 +1,18 @@
 /**
- * A POSIX-ish shell tokenizer, just enough to see the commands a RUN runs:
- * words with their quoting removed, control operators, redirections, here
- * documents and command substitutions. It never throws; what it cannot make
- * sense of (an unterminated quote) becomes an error with an offset.
+ * A POSIX-ish shell tokenizer, just enough to see the commands a script runs:
+ * words (see words.ts for what they are made of), control operators,
+ * redirections, here documents and command substitutions. It never throws;
+ * what it cannot make sense of (an unterminated quote) becomes an error with
+ * an offset.
  */
-
-/** A command substitution inside a word: `$(...)` or backticks; `start` is its inner text's offset. */
-export interface Substitution {
-  text: string;
-  start: number;
-}
+import {
+  bracedPart,
+  paramAt,
+  readDouble,
+  WordBuilder,
+  type Substitution,
+  type WordPart,
+} from './words.js';
 
 export interface WordToken {
   kind: 'word';
@@ -17,6 +20,8 @@ export interface WordToken {
   raw: string;
   /** Quotes and escapes removed; expansions (`$X`, `$(...)`) kept as written. */
   value: string;
+  /** The same, told apart: literal text, parameters and run-time expansions. */
+  parts: WordPart[];
   /** Whether any part was quoted or escaped (a quoted word is never split). */
   quoted: boolean;
   substitutions: Substitution[];
@@ -116,7 +121,7 @@ export function tokenize(text: string): Tokenized {
 
   const readWord = (): WordToken => {
     const start = i;
-    let value = '';
+    const w = new WordBuilder();
     let quoted = false;
     const substitutions: Substitution[] = [];
     while (i < n) {
@@ -126,7 +131,7 @@ export function tokenize(text: string): Tokenized {
         if ((c === '<' || c === '>') && text[i + 1] === '(' && i === start) {
           const end = scanParens(i + 2);
           substitutions.push({ text: text.slice(i + 2, end - 1), start: i + 2 });
-          value += text.slice(i, end);
+          w.dynamic(text.slice(i, end), i);
           i = end;
           continue;
         }
@@ -134,52 +139,60 @@ export function tokenize(text: string): Tokenized {
       }
       if (c === '\\') {
         quoted = true;
-        if (text[i + 1] === '\n')
-          i += 2; // a line continuation inside a script
-        else {
-          value += text[i + 1] ?? '';
-          i += 2;
-        }
+        if (text[i + 1] !== '\n') w.text(text[i + 1] ?? '', i + 1); // else a line continuation
+        i += 2;
       } else if (c === "'") {
         quoted = true;
         const end = skipTo(text, i + 1, "'");
         if (end >= n) errors.push({ message: 'unterminated single quote', offset: i });
-        value += text.slice(i + 1, end);
+        w.text(text.slice(i + 1, end), i + 1);
         i = end + 1;
       } else if (c === '$' && text[i + 1] === "'") {
         quoted = true;
         let j = i + 2;
         while (j < n && text[j] !== "'") j += text[j] === '\\' ? 2 : 1;
         if (j >= n) errors.push({ message: "unterminated $'...' quote", offset: i });
-        value += text.slice(i + 2, Math.min(j, n));
+        w.text(text.slice(i + 2, Math.min(j, n)), i + 2);
         i = j + 1;
       } else if (c === '"') {
         quoted = true;
         const end = scanDouble(i + 1);
-        value += unescapeDouble(text.slice(i + 1, end), substitutions, i + 1, text);
+        readDouble(text, i + 1, end, substitutions, w);
         i = end + 1;
       } else if (c === '$' && text[i + 1] === '(') {
         const end = scanParens(i + 2);
         if (text[i + 2] !== '(')
           substitutions.push({ text: text.slice(i + 2, end - 1), start: i + 2 });
-        value += text.slice(i, end);
+        w.dynamic(text.slice(i, end), i);
         i = end;
       } else if (c === '$' && text[i + 1] === '{') {
         const end = skipTo(text, i + 2, '}');
-        value += text.slice(i, end + 1);
+        w.expansion(text.slice(i, end + 1), bracedPart(text.slice(i, end + 1)), i);
         i = end + 1;
       } else if (c === '`') {
         const end = scanBacktick(i + 1);
         substitutions.push({ text: text.slice(i + 1, end), start: i + 1 });
-        value += text.slice(i, end + 1);
+        w.dynamic(text.slice(i, end + 1), i);
         i = end + 1;
       } else {
-        value += c;
-        i++;
+        const param = c === '$' ? paramAt(text, i) : undefined;
+        if (param === undefined) w.text(c, i);
+        else w.expansion(`$${param}`, { param }, i);
+        i += param === undefined ? 1 : param.length + 1;
       }
     }
     i = Math.min(i, n);
-    return { kind: 'word', raw: text.slice(start, i), value, quoted, substitutions, start, end: i };
+    const { value, parts } = w;
+    return {
+      kind: 'word',
+      raw: text.slice(start, i),
+      value,
+      parts,
+      quoted,
+      substitutions,
+      start,
+      end: i,
+    };
   };
 
   /** After a newline: consume the bodies of the here documents opened on that line. */
@@ -266,36 +279,6 @@ export function tokenize(text: string): Tokenized {
 function skipTo(text: string, from: number, ch: string): number {
   const j = text.indexOf(ch, from);
   return j === -1 ? text.length : j;
-}
-
-/** Inside double quotes a backslash escapes only $ ` " \ and a newline. */
-function unescapeDouble(s: string, subs: Substitution[], base: number, full: string): string {
-  let out = '';
-  for (let k = 0; k < s.length; k++) {
-    const c = s[k]!;
-    if (c === '\\' && k + 1 < s.length && '$`"\\\n'.includes(s[k + 1]!)) {
-      if (s[k + 1] !== '\n') out += s[k + 1];
-      k++;
-    } else if (c === '$' && s[k + 1] === '(' && s[k + 2] !== '(') {
-      // Find the matching paren inside this quoted string (nesting-aware, quotes ignored: rough).
-      let depth = 0;
-      let j = k + 1;
-      for (; j < s.length; j++) {
-        if (s[j] === '(') depth++;
-        else if (s[j] === ')' && --depth === 0) break;
-      }
-      subs.push({ text: full.slice(base + k + 2, base + j), start: base + k + 2 });
-      out += s.slice(k, j + 1);
-      k = j;
-    } else if (c === '`') {
-      const j = s.indexOf('`', k + 1);
-      const end = j === -1 ? s.length : j;
-      subs.push({ text: s.slice(k + 1, end), start: base + k + 1 });
-      out += s.slice(k, end + 1);
-      k = end;
-    } else out += c;
-  }
-  return out;
 }
 
 const REDIRECTIONS = ['&>>', '&>', '<<<', '<<-', '<<', '<&', '<>', '<', '>>', '>&', '>|', '>'];

@@ -76,11 +76,11 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     if (err) throw err;
   }
 
-  // The lock covers every platform of the spec, whatever subset this build makes.
-  const lockPlatforms = [...new Set([...plan.spec.platforms, ...platforms])];
-  const state = await lockState(plan, args, lockPlatforms, opts, log);
-  log(`native engine: reading base ${plan.spec.base} (${lockPlatforms.join(', ')})`);
-  const bases = await loadBases(plan, lockPlatforms, root);
+  // The lock covers every platform of the spec, whatever subset this build makes; one this
+  // build does not make may be left out of it, when it cannot be resolved.
+  const state = await lockState(plan, args, platforms, opts, log);
+  log(`native engine: reading base ${plan.spec.base} (${state.platforms.join(', ')})`);
+  const bases = await loadBases(plan, state.platforms, root);
   const {
     lock,
     path: lockFile,

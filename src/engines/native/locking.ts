@@ -65,16 +65,21 @@ export interface LockState {
   existing?: Lock;
   /** Spec keys (and platforms) the lock does not answer; empty when it matches. */
   changed: string[];
+  /** What a new lock covers: the spec's platforms and any other one this build makes. */
+  platforms: string[];
+  /** Of those, the ones this build does not make: they may fail to resolve (see resolveLock). */
+  optional: string[];
 }
 
 /**
  * Where the lock stands, checked before anything is pulled: `--locked` with
- * no lock or a stale one fails at once, even offline.
+ * no lock or a stale one fails at once, even offline. `--locked` wants every
+ * platform of the spec locked; a plain build only the ones it makes.
  */
 export async function lockState(
   plan: Plan,
   args: Record<string, string>,
-  platforms: readonly string[],
+  built: readonly string[],
   opts: BuildOptions,
   log: (m: string) => void,
 ): Promise<LockState> {
@@ -82,8 +87,10 @@ export async function lockState(
   const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
   const existing = await existingLock(path, Boolean(opts.locked), log);
   const changed = existing ? changedInputs(existing.inputs, lockInputs(plan.spec, args)) : [];
+  const platforms = [...new Set([...plan.spec.platforms, ...built])];
+  const required = opts.locked ? platforms : built;
   // A platform built with --platform but not in the spec's platforms is not in the lock either.
-  const missing = existing ? platforms.filter((p) => !existing.platforms[p]) : [];
+  const missing = existing ? required.filter((p) => !existing.platforms[p]) : [];
   if (missing.length > 0) changed.push(`platforms (no ${missing.join(', ')} in the lock)`);
   if (opts.locked && (!existing || changed.length > 0)) {
     throw new KuboxError(
@@ -99,7 +106,36 @@ export async function lockState(
       },
     );
   }
-  return { path, ...(existing ? { existing } : {}), changed };
+  return {
+    path,
+    ...(existing ? { existing } : {}),
+    changed,
+    platforms,
+    optional: platforms.filter((p) => !built.includes(p)),
+  };
+}
+
+/** `resolved` plus the platforms it did not resolve, from `existing` when that still answers the spec. */
+function keepOtherPlatforms(
+  existing: Lock | undefined,
+  resolved: Lock,
+  log: (m: string) => void,
+): Lock {
+  const others = Object.entries(existing?.platforms ?? {}).filter(([p]) => !resolved.platforms[p]);
+  if (others.length === 0) return resolved;
+  const names = others.map(([p]) => p).join(', ');
+  if (changedInputs(existing!.inputs, resolved.inputs).length > 0) {
+    log(`dropped ${names} from the lock: the spec changed since it was locked`);
+    return resolved;
+  }
+  log(`kept ${names} as locked before`);
+  // In the spec's order, as resolveLock writes them: the same pins give the same file.
+  const order = resolved.inputs.platforms as string[];
+  const rank = (p: string) => (order.includes(p) ? order.indexOf(p) : order.length);
+  const platforms = [...Object.entries(resolved.platforms), ...others].sort(
+    ([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  return { ...resolved, platforms: Object.fromEntries(platforms) };
 }
 
 /** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
@@ -112,7 +148,7 @@ export async function lockFor(
   opts: BuildOptions,
   log: (m: string) => void,
 ): Promise<{ lock: Lock; path: string; written: boolean }> {
-  const { path, existing, changed } = state;
+  const { path, existing, changed, optional } = state;
   if (existing && changed.length === 0) return { lock: existing, path, written: false };
   const cwd = opts.cwd ?? process.cwd();
   log(existing ? `spec changed (${changed.join(', ')}): resolving again` : `no ${path}: resolving`);
@@ -126,6 +162,7 @@ export async function lockFor(
     // the cached layers whose packages did not change.
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, info),
     log,
+    optional,
   });
   if (existing) keepKeys(existing, lock);
   await writeLock(path, lock);
@@ -134,12 +171,17 @@ export async function lockFor(
 }
 
 /**
- * `kubox lock`: resolve again from the current sources and rewrite the lock.
- * When nothing but the time would change, the lock file is left as it is.
+ * `kubox lock`: resolve again from the current sources and rewrite the lock,
+ * for every platform of the spec or only the ones named. The others keep
+ * their entries when the lock still answers the spec, and are dropped when it
+ * does not. When nothing but the time would change, the file is left as it is.
  */
 export async function refreshLock(
   plan: Plan,
-  opts: Pick<BuildOptions, 'buildArgs' | 'specSource' | 'cwd' | 'cacheDir' | 'log'> = {},
+  opts: Pick<
+    BuildOptions,
+    'buildArgs' | 'specSource' | 'cwd' | 'cacheDir' | 'log' | 'platforms'
+  > = {},
 ): Promise<{ path: string; lock: Lock; written: boolean }> {
   const cwd = opts.cwd ?? process.cwd();
   const log = opts.log ?? (() => {});
@@ -148,8 +190,9 @@ export async function refreshLock(
   const root = opts.cacheDir ?? cacheDir();
   const path = lockPath(opts.specSource ?? join(cwd, 'kubox.yaml'), cwd);
   const existing = await existingLock(path, false, log);
-  const bases = await loadBases(plan, plan.spec.platforms, root);
-  const lock = await resolveLock({
+  const platforms = opts.platforms?.length ? opts.platforms : plan.spec.platforms;
+  const bases = await loadBases(plan, platforms, root);
+  const resolved = await resolveLock({
     spec: plan.spec,
     args,
     bases,
@@ -157,6 +200,7 @@ export async function refreshLock(
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, await sourceInfo(cwd)),
     log,
   });
+  const lock = keepOtherPlatforms(existing, resolved, log);
   if (existing && samePins(existing, lock)) return { path, lock: existing, written: false };
   await writeLock(path, lock);
   return { path, lock, written: true };

@@ -30,6 +30,11 @@ export interface ResolveInput {
   cache: ContentCache;
   sourceDateEpoch: number;
   log: (msg: string) => void;
+  /**
+   * Platforms this run does not build: one that cannot be resolved (no wheel for
+   * it, say) is left out of the lock with a warning instead of failing the build.
+   */
+  optional?: readonly string[];
 }
 
 /** The official python images say their exact version in PYTHON_VERSION; markers may need it. */
@@ -182,7 +187,21 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
   }
 
   const locked: Record<string, LockedPlatform> = {};
-  for (const { image, facts } of bases) {
+  for (const base of bases) {
+    const { platform } = base.image;
+    try {
+      locked[platform] = await lockPlatform(base);
+    } catch (e) {
+      if (!input.optional?.includes(platform) || !(e instanceof KuboxError) || e.kind !== 'resolve')
+        throw e;
+      log(`${platform}: left out of the lock (not built now): ${e.message}`);
+    }
+  }
+
+  async function lockPlatform({
+    image,
+    facts,
+  }: ResolveInput['bases'][number]): Promise<LockedPlatform> {
     const arch = targetArch(image.platform);
     let debs: PackageRecord[] = [];
     if (requests.length > 0) {
@@ -217,6 +236,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
         fetchWheelMetadata: metadataByDownload(fetch, downloads),
         downloads,
         ...(fullVersion ? { pythonFullVersion: fullVersion } : {}),
+        platform: image.platform,
       });
       wheels = resolved.map((w) => ({
         name: w.name,
@@ -231,7 +251,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       log(`${image.platform}: ${wheels.length} Python wheels to add`);
     }
 
-    locked[image.platform] = {
+    return {
       base: { manifest: image.manifestDescriptor.digest, config: image.configDigest },
       debs: debs.map((d) => {
         if (!d.url || !d.sha256 || d.size === undefined)
@@ -266,6 +286,6 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       inRelease: r.inReleaseSha256,
     })),
     keys,
-    platforms: Object.fromEntries(platforms.map((p) => [p, locked[p]!])),
+    platforms: Object.fromEntries(platforms.flatMap((p) => (locked[p] ? [[p, locked[p]]] : []))),
   };
 }

@@ -1,6 +1,6 @@
+/** `kubox lint`: check Dockerfiles against the seed's practices. */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
 import { render } from '../dockerfile/render.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { writeFileAtomic } from '../fs.js';
@@ -16,10 +16,10 @@ import type { Finding } from '../lint/types.js';
 import { makePlan } from '../plan/plan.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
 import { kuboxVersion } from '../version.js';
-import { specOption, type Context } from './main.js';
+import type { Context } from './context.js';
 import { table } from './output.js';
 
-interface LintFlags {
+export interface LintFlags {
   file?: string;
   format: 'text' | 'json' | 'sarif' | 'checkstyle';
   failureThreshold?: Threshold | 'ignore';
@@ -30,14 +30,6 @@ interface LintFlags {
   output?: string;
   listRules: boolean;
 }
-
-const collect = (v: string, acc: string[]) => [
-  ...acc,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 /** What to lint: the paths given; else kubox.yaml's rendering; else ./Dockerfile. */
 function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; text: string }[] {
@@ -63,80 +55,37 @@ function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; te
   });
 }
 
-export function registerLint(program: Command, ctx: Context): void {
-  program
-    .command('lint')
-    .argument(
-      '[paths...]',
-      'Dockerfiles or directories (default: the Dockerfile kubox.yaml renders, else ./Dockerfile)',
-    )
-    .description(
-      "check Dockerfiles against the seed's practices; hadolint's codes and ignore comments",
-    )
-    .addOption(specOption())
-    .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['text', 'json', 'sarif', 'checkstyle'])
-        .default('text'),
-    )
-    .addOption(
-      new Option(
-        '--failure-threshold <level>',
-        'exit 1 when a finding is at least this severe (default: info)',
-      ).choices(['error', 'warning', 'info', 'style', 'none', 'ignore']),
-    )
-    .option('-c, --config <file>', 'config file (default: .kubox-lint.yaml, else .hadolint.yaml)')
-    .option('--ignore <codes>', 'codes not to report (repeatable, comma-separated)', collect, [])
-    .option(
-      '--trusted-registry <registry>',
-      'registries FROM may use (DL3026; repeatable)',
-      collect,
-      [],
-    )
-    .option(
-      '--require-label <name>',
-      'labels the final image must carry (DL3049; repeatable)',
-      collect,
-      [],
-    )
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--list-rules', 'list the rules with their codes and levels', false)
-    .addHelpText(
-      'after',
-      '\nExamples:\n  kubox lint\n  kubox lint Dockerfile docker/ --failure-threshold warning\n  kubox lint --format sarif -o kubox-lint.sarif .',
-    )
-    .action(async (paths: string[], o: LintFlags) => {
-      const { config: fileConfig } = loadLintConfig(process.cwd(), o.config);
-      const flags: Partial<LintConfig> = {
-        ignored: o.ignore,
-        trustedRegistries: o.trustedRegistry,
-        requiredLabels: o.requireLabel,
-        ...(o.failureThreshold
-          ? { failureThreshold: o.failureThreshold === 'ignore' ? 'none' : o.failureThreshold }
-          : {}),
-      };
-      const config = mergeConfig(fileConfig, flags);
-      if (o.listRules) {
-        const active = new Map(activeRules(config).map((r) => [r.rule.code, r.level]));
-        ctx.out.print(
-          table(
-            RULES.map((r) => [r.code, active.get(r.code) ?? 'off', r.summary]),
-            ['CODE', 'LEVEL', 'RULE'],
-          ),
-        );
-        return;
-      }
-      const files = inputs(paths, o, ctx);
-      const findings: Finding[] = files.flatMap((f) => lintText(f.text, f.file, config));
-      const report = format(o.format, findings, files, config, ctx);
-      if (o.output) await writeFileAtomic(o.output, `${report}\n`);
-      else if (report !== '') ctx.out.print(report);
-      const n = findings.length;
-      ctx.out.info(
-        `kubox lint: ${files.length} file${files.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}`,
-      );
-      if (fails(findings, config.failureThreshold)) process.exitCode = ExitCode.failed;
-    });
+export async function runLint(ctx: Context, paths: string[], o: LintFlags): Promise<void> {
+  const { config: fileConfig } = loadLintConfig(process.cwd(), o.config);
+  const flags: Partial<LintConfig> = {
+    ignored: o.ignore,
+    trustedRegistries: o.trustedRegistry,
+    requiredLabels: o.requireLabel,
+    ...(o.failureThreshold
+      ? { failureThreshold: o.failureThreshold === 'ignore' ? 'none' : o.failureThreshold }
+      : {}),
+  };
+  const config = mergeConfig(fileConfig, flags);
+  if (o.listRules) {
+    const active = new Map(activeRules(config).map((r) => [r.rule.code, r.level]));
+    ctx.out.print(
+      table(
+        RULES.map((r) => [r.code, active.get(r.code) ?? 'off', r.summary]),
+        ['CODE', 'LEVEL', 'RULE'],
+      ),
+    );
+    return;
+  }
+  const files = inputs(paths, o, ctx);
+  const findings: Finding[] = files.flatMap((f) => lintText(f.text, f.file, config));
+  const report = format(o.format, findings, files, config, ctx);
+  if (o.output) await writeFileAtomic(o.output, `${report}\n`);
+  else if (report !== '') ctx.out.print(report);
+  const n = findings.length;
+  ctx.out.info(
+    `kubox lint: ${files.length} file${files.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}`,
+  );
+  if (fails(findings, config.failureThreshold)) process.exitCode = ExitCode.failed;
 }
 
 function format(

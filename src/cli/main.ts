@@ -2,40 +2,31 @@
  * The kubox command line: parse flags, call the library, print. Every
  * expected failure is a KuboxError, printed as a message with its fix and
  * turned into its exit code here, in one place.
+ *
+ * Start-up loads commander, the command definitions (commands/*.ts: names,
+ * flags, help; commander needs them all for --help) and a few small modules.
+ * Each action imports its command's module (./<cmd>.ts) when it runs, so
+ * `kubox --version` or `kubox lint` never waits for the engines, the
+ * registry client or openpgp; errors thrown there still reach main() through
+ * parseAsync. test/unit/cli-startup.test.ts keeps it so.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitCode, formatError, KuboxError } from '../errors.js';
 import { kuboxVersion } from '../version.js';
-import { makeOut, type Out } from './output.js';
-import { registerBuild } from './build.js';
-import { registerCi } from './ci.js';
-import { registerInit } from './init.js';
-import { registerLint } from './lint.js';
-import { registerLock } from './lock.js';
-import { registerRegistry } from './registry.js';
-import { registerRender } from './render.js';
-import { registerScan } from './scan.js';
-import { registerSchema } from './schema.js';
-import { registerVerify } from './verify.js';
+import { registerBuild } from './commands/build.js';
+import { registerCi } from './commands/ci.js';
+import { registerInit } from './commands/init.js';
+import { registerLint } from './commands/lint.js';
+import { registerLock } from './commands/lock.js';
+import { registerRegistry } from './commands/registry.js';
+import { registerRender } from './commands/render.js';
+import { registerScan } from './commands/scan.js';
+import { registerSchema } from './commands/schema.js';
+import { registerVerify } from './commands/verify.js';
+import type { Context } from './context.js';
+import { makeOut } from './output.js';
 
-export interface Context {
-  out: Out;
-  /** Set by --json on commands that support it; errors are then printed as JSON too. */
-  json: boolean;
-}
-
-export const specOption = () =>
-  new Option('-f, --file <path>', 'spec file (default: ./kubox.yaml, else the py-kube preset)');
-
-/** `--build-arg` and other repeatable flags: each use adds one value. */
-export const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** The repeatable --build-arg flag, the same on build and lock. */
-export const buildArgOption = () =>
-  new Option(
-    '--build-arg <NAME=VALUE>',
-    'override a build arg declared in the spec (repeatable)',
-  ).argParser(collect);
+export type { Context };
 
 export function program(ctx: Context): Command {
   const cmd = new Command('kubox')

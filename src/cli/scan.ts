@@ -1,5 +1,5 @@
+/** `kubox scan`: scan an image with Trivy and apply the spec's gate. */
 import { isAbsolute, relative } from 'node:path';
-import { Option, type Command } from 'commander';
 import { ExitCode, KuboxError } from '../errors.js';
 import { writeFileAtomic } from '../fs.js';
 import { SEVERITIES, type Severity } from '../scan/report.js';
@@ -8,8 +8,8 @@ import { scan, specScanOptions, type ScanOutcome } from '../scan/scan.js';
 import { formatScanTable, gateLine } from '../scan/table.js';
 import { DEFAULT_SCAN_TIMEOUT_MS, type ScannerPreference } from '../scan/trivy.js';
 import { loadSpec } from '../spec/load.js';
+import type { Context } from './context.js';
 import { json, paint } from './output.js';
-import { specOption, type Context } from './main.js';
 
 type Format = 'table' | 'json' | 'sarif';
 
@@ -77,7 +77,7 @@ export function scanJson(o: ScanOutcome): unknown {
   };
 }
 
-interface Opts {
+export interface ScanFlags {
   file?: string;
   severity?: string;
   ignoreUnfixed?: boolean;
@@ -89,88 +89,53 @@ interface Opts {
   json: boolean;
 }
 
-export function registerScan(program: Command, ctx: Context): void {
-  program
-    .command('scan')
-    .argument('<image>', 'registry reference or oci:PATH (an OCI archive or layout)')
-    .description(
-      'scan an image with Trivy and apply the gate in kubox.yaml (scan:): exit 0 passed, 1 failed, 3 no scanner',
-    )
-    .addOption(specOption())
-    .option('--severity <list>', `severities that fail the gate (${SEVERITIES.join(',')})`)
-    .option('--ignore-unfixed', 'only fixable vulnerabilities fail the gate')
-    .option('--no-ignore-unfixed', 'unfixed vulnerabilities fail the gate too')
-    .option('--ignore-file <path>', 'a .trivyignore of accepted IDs (default: ./.trivyignore)')
-    .addOption(
-      new Option('--format <format>', 'what to print or write (default: table)').choices([
-        'table',
-        'json',
-        'sarif',
-      ]),
-    )
-    .option('--output <file>', 'write the --format output here; the table still goes to stdout')
-    .option('--timeout <duration>', 'stop the scan after this long', '15m')
-    .addOption(
-      new Option('--scanner <kind>', 'trivy on PATH, or the Trivy image through docker')
-        .choices(['auto', 'trivy', 'docker'])
-        .default('auto'),
-    )
-    .option('--json', 'same as --format json (errors as JSON too)', false)
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  kubox scan oci:out/py-kube-0.9.0.oci.tar\n' +
-        '  kubox scan ghcr.io/acme/py-kube:0.9.0 --severity CRITICAL --ignore-unfixed\n' +
-        '  kubox scan oci:out/img.tar --format sarif --output kubox-scan.sarif   # for code scanning',
-    )
-    .action(async (image: string, o: Opts) => {
-      ctx.json = o.json || o.format === 'json';
-      if (o.json && o.format && o.format !== 'json') {
-        throw new KuboxError('usage', `--json and --format ${o.format} disagree`, {
-          hint: 'give one of them',
-        });
-      }
-      const format: Format = o.json ? 'json' : ((o.format as Format | undefined) ?? 'table');
-      const severity = o.severity !== undefined ? parseSeverities(o.severity) : undefined;
-      const timeoutMs = o.timeout ? parseDuration(o.timeout) : DEFAULT_SCAN_TIMEOUT_MS;
-
-      const { spec, source } = loadSpec(o.file);
-      const fromFile = !source.startsWith('preset:');
-      const fromSpec = specScanOptions(spec, source);
-      const policy = {
-        severity: severity ?? spec.scan.severity,
-        ignoreUnfixed: o.ignoreUnfixed ?? spec.scan.ignoreUnfixed,
-      };
-      const ignoreFile = o.ignoreFile ?? fromSpec.ignoreFile;
-
-      const outcome = await scan(image, {
-        policy,
-        ...(ignoreFile ? { ignoreFile } : {}),
-        timeoutMs,
-        scanner: o.scanner,
-        log: (m) => ctx.out.info(`kubox: ${m}`),
-      });
-
-      const tableText = formatScanTable(outcome, { paint: (s, t) => paint(ctx.out, s, t) });
-      let text: string;
-      if (format === 'table') text = formatScanTable(outcome);
-      else if (format === 'json') text = json(scanJson(outcome));
-      else {
-        const rel = fromFile ? relative(process.cwd(), source) : 'Dockerfile';
-        const artifactUri = isAbsolute(rel) ? 'kubox.yaml' : rel.split('\\').join('/');
-        text = formatScanSarif(outcome, { artifactUri }).trimEnd();
-      }
-
-      if (o.output) {
-        await writeFileAtomic(o.output, `${text}\n`);
-        ctx.out.info(`kubox: wrote ${o.output}`);
-        ctx.out.print(tableText);
-      } else if (format === 'table') {
-        ctx.out.print(tableText);
-      } else {
-        ctx.out.print(text);
-        ctx.out.info(`kubox: ${gateLine(outcome.gate)}`);
-      }
-      if (!outcome.gate.passed) process.exitCode = ExitCode.failed;
+export async function runScan(ctx: Context, image: string, o: ScanFlags): Promise<void> {
+  ctx.json = o.json || o.format === 'json';
+  if (o.json && o.format && o.format !== 'json') {
+    throw new KuboxError('usage', `--json and --format ${o.format} disagree`, {
+      hint: 'give one of them',
     });
+  }
+  const format: Format = o.json ? 'json' : ((o.format as Format | undefined) ?? 'table');
+  const severity = o.severity !== undefined ? parseSeverities(o.severity) : undefined;
+  const timeoutMs = o.timeout ? parseDuration(o.timeout) : DEFAULT_SCAN_TIMEOUT_MS;
+
+  const { spec, source } = loadSpec(o.file);
+  const fromFile = !source.startsWith('preset:');
+  const fromSpec = specScanOptions(spec, source);
+  const policy = {
+    severity: severity ?? spec.scan.severity,
+    ignoreUnfixed: o.ignoreUnfixed ?? spec.scan.ignoreUnfixed,
+  };
+  const ignoreFile = o.ignoreFile ?? fromSpec.ignoreFile;
+
+  const outcome = await scan(image, {
+    policy,
+    ...(ignoreFile ? { ignoreFile } : {}),
+    timeoutMs,
+    scanner: o.scanner,
+    log: (m) => ctx.out.info(`kubox: ${m}`),
+  });
+
+  const tableText = formatScanTable(outcome, { paint: (s, t) => paint(ctx.out, s, t) });
+  let text: string;
+  if (format === 'table') text = formatScanTable(outcome);
+  else if (format === 'json') text = json(scanJson(outcome));
+  else {
+    const rel = fromFile ? relative(process.cwd(), source) : 'Dockerfile';
+    const artifactUri = isAbsolute(rel) ? 'kubox.yaml' : rel.split('\\').join('/');
+    text = formatScanSarif(outcome, { artifactUri }).trimEnd();
+  }
+
+  if (o.output) {
+    await writeFileAtomic(o.output, `${text}\n`);
+    ctx.out.info(`kubox: wrote ${o.output}`);
+    ctx.out.print(tableText);
+  } else if (format === 'table') {
+    ctx.out.print(tableText);
+  } else {
+    ctx.out.print(text);
+    ctx.out.info(`kubox: ${gateLine(outcome.gate)}`);
+  }
+  if (!outcome.gate.passed) process.exitCode = ExitCode.failed;
 }

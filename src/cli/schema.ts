@@ -1,10 +1,7 @@
-import type { Command } from 'commander';
+/** `kubox schema`: print the JSON Schema of kubox.yaml. */
 import { specJsonSchema } from '../spec/json-schema.js';
-import type { Context } from './main.js';
+import type { Context } from './context.js';
 
-export function registerSchema(program: Command, ctx: Context): void {
-  program
-    .command('schema')
-    .description('print the JSON Schema of kubox.yaml (also shipped as kubox/schema.json)')
-    .action(() => ctx.out.print(JSON.stringify(specJsonSchema(), null, 2)));
+export function runSchema(ctx: Context): void {
+  ctx.out.print(JSON.stringify(specJsonSchema(), null, 2));
 }

@@ -10,8 +10,9 @@ import { describeIssues } from './issues.js';
 import { formatPath, locate } from './locate.js';
 import { presetPath, PRESETS, type PresetName } from './presets.js';
 import { SpecSchema, type Spec } from './schema.js';
+import { DEFAULT_SPEC_FILE } from './constants.js';
 
-export const DEFAULT_SPEC_FILE = 'kubox.yaml';
+export { DEFAULT_SPEC_FILE };
 
 export interface LoadedSpec {
   spec: Spec;

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { KNOWN_ARCHES, KNOWN_PLATFORMS, targetArch } from '../oci/platform.js';
 import { parseReference, ReferenceError } from '../oci/reference.js';
+import { SEVERITIES } from './constants.js';
 
 /** Build args BuildKit defines by itself; templates may use them without declaring them. */
 export const AUTOMATIC_ARGS = [
@@ -172,7 +173,7 @@ export const BuilderSchema = z
   .describe('The buildx builder; kubox creates it when missing (except for the docker driver).');
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export { SEVERITIES };
 
 export const ScanPolicySchema = z
   .strictObject({

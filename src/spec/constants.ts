@@ -1,0 +1,11 @@
+/**
+ * Spec constants the CLI's help texts show. A module of its own, free of zod
+ * and yaml: every command is defined at start-up, and --help must not wait
+ * for the schema to load.
+ */
+
+/** The spec file every command reads unless given -f. */
+export const DEFAULT_SPEC_FILE = 'kubox.yaml';
+
+/** Vulnerability severities, lowest first, as Trivy names them. */
+export const SEVERITIES = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;

@@ -1,0 +1,67 @@
+/**
+ * Start-up loads only the command definitions: each command's module (and
+ * with it the engines, the registry client, openpgp, the decompressors) is
+ * imported when that command runs. A child process runs bin/kubox.js (over
+ * dist/) under a loader hook that logs every module it loads.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { CLI_TEST_TIMEOUT, KUBOX_BIN } from '../support/cli.js';
+
+const LOAD_LOG = fileURLToPath(new URL('../support/load-log.mjs', import.meta.url));
+
+/** Runs kubox; returns its result and the files:// modules it loaded. */
+async function kuboxLoads(args: string[]) {
+  const log = join(mkdtempSync(join(tmpdir(), 'kubox-loads-')), 'loads.txt');
+  const res = await execa(process.execPath, ['--import', LOAD_LOG, KUBOX_BIN, ...args], {
+    reject: false,
+    stdin: 'ignore',
+    env: { NO_COLOR: '1', KUBOX_LOAD_LOG: log },
+    timeout: CLI_TEST_TIMEOUT - 10_000,
+  });
+  const loaded = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((u) => u.startsWith('file:'))
+    .map((u) => fileURLToPath(u).split('\\').join('/'));
+  const packages = new Set(
+    loaded.flatMap((f) => {
+      const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f);
+      return m ? [m[1]!] : [];
+    }),
+  );
+  return { ...res, stdout: String(res.stdout), stderr: String(res.stderr), loaded, packages };
+}
+
+const HEAVY_PACKAGES = ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate', 'zod', 'yaml', 'execa'];
+const HEAVY_SOURCES = /\/(dist|src)\/(engines|registry)\//;
+
+describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
+  it.each(
+    [['--version'], ['--help'], ['build', '--help'], ['ci', 'github', '--help']].map((a) => [
+      a.join(' '),
+      a,
+    ]),
+  )('kubox %s loads commander and the command definitions only', async (_, args) => {
+    const r = await kuboxLoads(args as string[]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).not.toBe('');
+    expect(r.loaded).toContainEqual(expect.stringMatching(/\/cli\/commands\/build\.js$/));
+    for (const p of HEAVY_PACKAGES) expect(r.packages, p).not.toContain(p);
+    expect(r.loaded.filter((f) => HEAVY_SOURCES.test(f))).toEqual([]);
+    expect([...r.packages]).toEqual(['commander']);
+  });
+
+  it('a command loads its module when it runs, and its errors keep their exit code', async () => {
+    // pull's module imports the registry client; a bad destination is a usage error (exit 2).
+    const r = await kuboxLoads(['pull', 'example.org/a:1', 'dest', '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('error: dest is not oci:PATH');
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { kind: 'usage' } });
+    expect(r.loaded).toContainEqual(expect.stringMatching(/\/cli\/registry\.js$/));
+    expect(r.loaded.filter((f) => HEAVY_SOURCES.test(f))).not.toEqual([]);
+  });
+});

@@ -24,6 +24,8 @@ import { readArchive } from '../../src/oci/archive.js';
 import { NO_PYTHON, pythonArgv } from '../../src/verify/checks.js';
 import type { Lock } from '../../src/engines/native/lock.js';
 import { kubox } from '../support/cli.js';
+import { makeWheel } from '../unit/python/make-wheel.js';
+import { startIndex } from '../unit/python/index-server.js';
 import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';
 
 let env: E2eEnv;
@@ -305,6 +307,80 @@ describe('kubox lock + build --engine native', () => {
     expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
     expect(res.stderr).toMatch(/engine: native/);
     expect(JSON.parse(res.stdout).engine).toBe('native');
+  });
+});
+
+describe('a platform that cannot be resolved', () => {
+  it('does not stop a build of the others; kubox lock names it, and --platform locks the rest', async () => {
+    // A loopback index whose only project has an x86_64 wheel: linux/arm64 has nothing to install.
+    const index = await startIndex(
+      {
+        x86only: [
+          makeWheel({ name: 'x86only', version: '1.0', tags: 'cp311-cp311-manylinux_2_17_x86_64' }),
+        ],
+      },
+      'json',
+    );
+    try {
+      const work = tempDir('kubox-subset-');
+      writeFileSync(
+        join(work, 'kubox.yaml'),
+        stringify({
+          name: 'subset',
+          version: '0.1.0',
+          base: env.base,
+          engine: 'native',
+          platforms: ['linux/amd64', 'linux/arm64'],
+          pip: { indexUrl: index.url, packages: ['x86only'] },
+          user: { name: 'debug', uid: 10001, gid: 10001 },
+        }),
+      );
+      const lockFile = join(work, 'kubox.lock');
+      const at = { cwd: work, env: cliEnv };
+      const full = await kubox(['lock'], at);
+      expect(full.exitCode).toBe(1);
+      expect(full.stderr).toContain(
+        'cannot resolve the Python requirements for linux/arm64: no wheel of x86only',
+      );
+      expect(full.stderr).toContain('leave linux/arm64 out (--platform)');
+      expect(existsSync(lockFile)).toBe(false);
+
+      const out = join(work, 'subset.oci.tar');
+      const build = await kubox(
+        ['build', '--platform', 'linux/amd64', '--output', `oci:${out}`],
+        at,
+      );
+      expect(build.exitCode, build.stderr.slice(-2000)).toBe(0);
+      expect(build.stderr).toContain('linux/arm64: left out of the lock (not built now)');
+      const subset = JSON.parse(readFileSync(lockFile, 'utf8')) as Lock;
+      expect(Object.keys(subset.platforms)).toEqual(['linux/amd64']);
+      expect(subset.platforms['linux/amd64']!.wheels.map((w) => w.filename)).toEqual([
+        'x86only-1.0-cp311-cp311-manylinux_2_17_x86_64.whl',
+      ]);
+
+      // --locked wants the spec's every platform; a plain build of amd64 uses the lock as it is.
+      const locked = await kubox(
+        ['build', '--locked', '--platform', 'linux/amd64', '--output', `oci:${out}`],
+        at,
+      );
+      expect(locked.exitCode).toBe(1);
+      expect(locked.stderr).toContain('no linux/arm64 in the lock');
+      const again = await kubox(
+        ['build', '--platform', 'linux/amd64', '--output', `oci:${out}`],
+        at,
+      );
+      expect(again.exitCode, again.stderr.slice(-2000)).toBe(0);
+      expect(again.stderr).not.toContain('resolving');
+
+      rmSync(lockFile);
+      const amd = await kubox(['lock', '--platform', 'linux/amd64', '--json'], at);
+      expect(amd.exitCode, amd.stderr).toBe(0);
+      expect(Object.keys(JSON.parse(amd.stdout).lock.platforms)).toEqual(['linux/amd64']);
+      const bad = await kubox(['lock', '--platform', 'linux/s390x'], at);
+      expect(bad.exitCode).toBe(2);
+    } finally {
+      await index.close();
+    }
   });
 });
 

@@ -176,6 +176,14 @@ function execChecks(plan: Plan): ExecCheck[] {
       exitCode: 0,
       passDetail: `${pip.length} distributions`,
     });
+    // Every installed distribution's requirements are met, as pip itself judges them.
+    checks.push({
+      kind: 'exec',
+      name: 'pip check',
+      argv: pythonArgv(['-m', 'pip', 'check']),
+      python: true,
+      exitCode: 0,
+    });
   }
   for (const t of tools) {
     if (!t.check) continue;

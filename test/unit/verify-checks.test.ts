@@ -77,9 +77,16 @@ describe('planChecks for the py-kube preset', () => {
     expect(c.asRoot).toBeUndefined();
   });
 
+  it("runs pip check over everything installed, with the image's Python", () => {
+    const c = byName(execs, 'pip check');
+    expect(c.argv.slice(3)).toEqual(['sh', '-m', 'pip', 'check']);
+    expect(c.exitCode).toBe(0);
+  });
+
   it('runs no check with a bare `python`, and marks every one that runs Python', () => {
     expect(execs.filter((c) => c.python).map((c) => c.name)).toEqual([
       'pip packages installed',
+      'pip check',
       "kubernetes: python -c 'import kubernetes'",
     ]);
     for (const c of execs) {

@@ -235,8 +235,13 @@ describe('native assembly on a bookworm-shaped base', () => {
       format: 'armored',
     });
     const keyring = await dearmor(Buffer.from(publicKey));
-    const gpg = (await execa('gpg', ['--dearmor'], { input: publicKey, encoding: 'buffer' }))
-      .stdout;
+    const gpg = (
+      await execa('gpg', ['--dearmor'], {
+        input: publicKey,
+        encoding: 'buffer',
+        stripFinalNewline: false,
+      })
+    ).stdout;
     expect(Buffer.from(keyring).equals(gpg)).toBe(true);
     expect(await dearmor(keyring)).toBe(keyring);
     const files = repositoryFiles([

@@ -11,7 +11,9 @@
 #   - skopeo and openssl
 #   - a two-platform stand-in for python:3.13-slim, pushed there and pinned by digest
 #   - a static HTTP server on 127.0.0.1:8080 with stand-ins made of real parts for
-#     pkgs.k8s.io (signed flat apt repo with kubectl), dl.min.io (mc) and PyPI (wheels)
+#     pkgs.k8s.io (signed flat apt repo with kubectl), dl.min.io (mc) and PyPI (Debian's
+#     own wheels, and bookworm's python3-kubernetes, httpie, python3-ipython and their
+#     Python dependencies repacked as wheels by pypi-from-debian.py, next to this script)
 # and writes a description of it all to ${KUBOX_E2E_ENV:-/var/lib/kubox-e2e/env.json}.
 #
 # Idempotent: a second run reuses everything that is already there and running.
@@ -84,6 +86,27 @@ BASE_CHANGES=('ENV LANG=C.UTF-8' 'CMD ["python3"]')
 
 # Bump when the layout of the www tree changes, to force a rebuild of it.
 WWW_RECIPE_VERSION=1
+
+# Helpers next to this script. KUBOX_TEST_ENV_DIR points there when a copy of
+# setup.sh runs from elsewhere.
+HERE=${KUBOX_TEST_ENV_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+PYPI_HELPER=$HERE/pypi-from-debian.py
+
+# The loopback PyPI's wheels: the Depends closure of these bookworm packages, Python
+# library packages only (python3-*, httpie), repacked by $PYPI_HELPER. Versions from
+# bookworm (+ -updates, -security), never from the host's trixie.
+PYPI_ROOTS=(python3-kubernetes httpie python3-ipython)
+PYPI_SUITES=(bookworm bookworm-updates bookworm-security)
+# Not repacked: the interpreter, and what the test base has from Debian already (a
+# Depends on python3-pip/-setuptools/-pkg-resources/-wheel becomes a requirement on
+# Debian's own pip/setuptools/wheel wheels, which the index serves too).
+PYPI_EXCLUDE=(python3 python3-minimal 'python3.11*' 'libpython*' python3-pip python3-setuptools
+  python3-wheel python3-pkg-resources python3-distutils python3-lib2to3)
+PYPI_SOURCES=(
+  "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm main"
+  "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-updates main"
+  "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian-security bookworm-security main"
+)
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -182,6 +205,8 @@ install_packages() {
   local bookworm=(docker-registry apache2-utils mmdebstrap arch-test qemu-user-static binfmt-support
     gpg dpkg-dev apt-utils curl ca-certificates python3 xz-utils skopeo openssl
     python3-pip-whl python3-setuptools-whl python3-wheel-whl
+    # pypi-from-debian.py: resolves with libapt, compares versions and requirements.
+    python3-apt python3-packaging
     # What unit and e2e tests compare kubox with on this machine (the suite skips no
     # test for a missing tool): openssl's subject hashes, useradd's login.defs, and
     # dpkg records and alternatives of the py-kube tools installed here.
@@ -229,18 +254,94 @@ fetch_debs() {
   done
   if ((${#need[@]})); then
     say "downloading from trixie (arm64): ${need[*]}"
-    local A=$CACHE/apt-arm64
-    mkdir -p "$A/lists/partial" "$A/archives/partial" "$A/etc/sources.list.d" "$A/etc/preferences.d"
-    echo 'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main' \
-      >"$A/etc/sources.list"
-    touch "$A/status"
-    local o=(-o "Dir::Etc::SourceList=$A/etc/sources.list" -o "Dir::Etc::SourceParts=$A/etc/sources.list.d"
-      -o "Dir::Etc::Preferences=$A/etc/preferences" -o "Dir::Etc::PreferencesParts=$A/etc/preferences.d"
-      -o "Dir::State::Lists=$A/lists" -o "Dir::State::status=$A/status" -o "Dir::Cache=$A"
-      -o "Dir::Cache::archives=$A/archives" -o APT::Architecture=arm64 -o APT::Architectures::=arm64)
-    q apt-get "${o[@]}" update
-    (cd "$DEBS/arm64" && q apt-get "${o[@]}" download "${need[@]}")
+    private_apt "$CACHE/apt-arm64" arm64 \
+      'deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main'
+    q apt-get "${APT_O[@]}" update
+    (cd "$DEBS/arm64" && q apt-get "${APT_O[@]}" download "${need[@]}")
   fi
+}
+
+# private_apt DIR ARCH SOURCES_LINE...: an apt of its own under DIR (sources, lists,
+# cache, an empty dpkg status) for ARCH; sets APT_O to the options that select it,
+# for apt-get and for pypi-from-debian.py resolve. The host's apt stays single-arch.
+APT_O=()
+private_apt() {
+  local A=$1 arch=$2; shift 2
+  mkdir -p "$A/lists/partial" "$A/archives/partial" "$A/etc/sources.list.d" "$A/etc/preferences.d"
+  printf '%s\n' "$@" >"$A/etc/sources.list"
+  touch "$A/status"
+  APT_O=(-o "Dir::Etc::SourceList=$A/etc/sources.list" -o "Dir::Etc::SourceParts=$A/etc/sources.list.d"
+    -o "Dir::Etc::Preferences=$A/etc/preferences" -o "Dir::Etc::PreferencesParts=$A/etc/preferences.d"
+    -o "Dir::State::Lists=$A/lists" -o "Dir::State::status=$A/status" -o "Dir::Cache=$A"
+    -o "Dir::Cache::archives=$A/archives" -o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
+}
+
+# .debs for the loopback PyPI, in $PYPI_DEBS/{amd64,arm64}: the closure of
+# PYPI_ROOTS resolved against bookworm twice, amd64/all with the host's apt (each
+# package pinned to its bookworm version: package=version) and arm64 with a private
+# apt for bookworm arm64, whose arm64 packages go to arm64/. closure.txt lists them
+# under a key over the recipe; while it matches and the files are there, nothing is
+# fetched (delete $PYPI_DEBS to pick up newer bookworm versions).
+PYPI_DEBS=$DEBS/pypi
+fetch_pypi_debs() {
+  local list=$PYPI_DEBS/closure.txt key
+  key="pypi-debs v1; ${PYPI_ROOTS[*]}; ${PYPI_SUITES[*]}; ${PYPI_EXCLUDE[*]}; $(sha256 "$PYPI_HELPER")"
+  if [[ -f $list && $(head -n1 "$list") == "# $key" ]]; then
+    local a f missing=
+    while read -r a f; do
+      [[ -f $PYPI_DEBS/$a/$f ]] || missing=1
+    done < <(grep -v '^#' "$list")
+    [[ -z $missing ]] && return 0
+  fi
+  say "resolving the loopback PyPI's bookworm packages (${PYPI_ROOTS[*]} and their Python Depends)"
+  local res=() x
+  for x in "${PYPI_SUITES[@]}"; do res+=(--suite "$x"); done
+  for x in "${PYPI_EXCLUDE[@]}"; do res+=(--exclude "$x"); done
+  mkdir -p "$PYPI_DEBS/amd64" "$PYPI_DEBS/arm64"
+  apt_update_once
+  local amd64 arm64
+  amd64=$("$SYS_PY" "$PYPI_HELPER" resolve "${res[@]}" "${PYPI_ROOTS[@]}" 2>>"$LOG") ||
+    die "resolving ${PYPI_ROOTS[*]} (amd64) failed"
+  private_apt "$CACHE/apt-bookworm-arm64" arm64 "${PYPI_SOURCES[@]}"
+  q apt-get "${APT_O[@]}" update || die "apt-get update (bookworm arm64) failed"
+  arm64=$("$SYS_PY" "$PYPI_HELPER" resolve "${APT_O[@]}" "${res[@]}" "${PYPI_ROOTS[@]}" 2>>"$LOG") ||
+    die "resolving ${PYPI_ROOTS[*]} (arm64) failed"
+  echo "$amd64" | sed 's/^/resolved amd64: /' >>"$LOG"
+  echo "$arm64" | sed 's/^/resolved arm64: /' >>"$LOG"
+  # apt-get download names a file PACKAGE_VERSION_ARCH.deb, with an epoch's ':' as %3a.
+  local out=("# $key") p v arch need=() f
+  while read -r p v arch; do
+    f=${p}_${v//:/%3a}_$arch.deb
+    out+=("amd64 $f")
+    [[ -f $PYPI_DEBS/amd64/$f ]] || need+=("$p=$v")
+  done <<<"$amd64"
+  if ((${#need[@]})); then
+    say "downloading ${#need[@]} bookworm packages (amd64/all) for the loopback PyPI"
+    (cd "$PYPI_DEBS/amd64" && q apt-get download "${need[@]}") || die "apt-get download ${need[*]} failed"
+  fi
+  need=()
+  while read -r p v arch; do
+    [[ $arch == arm64 ]] || continue
+    f=${p}_${v//:/%3a}_$arch.deb
+    out+=("arm64 $f")
+    [[ -f $PYPI_DEBS/arm64/$f ]] || need+=("$p=$v")
+  done <<<"$arm64"
+  if ((${#need[@]})); then
+    say "downloading ${#need[@]} bookworm packages (arm64) for the loopback PyPI"
+    (cd "$PYPI_DEBS/arm64" && q apt-get "${APT_O[@]}" download "${need[@]}") ||
+      die "apt-get download (arm64) ${need[*]} failed"
+  fi
+  # Only what was resolved stays: the build takes every .deb there.
+  local keep; keep=$(printf '%s\n' "${out[@]:1}")
+  for f in "$PYPI_DEBS"/amd64/*.deb "$PYPI_DEBS"/arm64/*.deb; do
+    [[ -f $f ]] || continue
+    x=${f#"$PYPI_DEBS"/}
+    grep -qxF "${x%%/*} ${x#*/}" <<<"$keep" || { echo "removing stale $f" >>"$LOG"; rm -f "$f"; }
+  done
+  while read -r arch f; do
+    [[ -f $PYPI_DEBS/$arch/$f ]] || die "apt-get download did not leave $PYPI_DEBS/$arch/$f"
+  done <<<"$keep"
+  printf '%s\n' "${out[@]}" >"$list"
 }
 
 # Real bookworm packages for test/e2e/native-scripts.test.ts, fetched here so the
@@ -598,6 +699,45 @@ EOF
   rm -rf "$t"
 }
 
+# debian_wheels DIR: the wheels Debian ships, into DIR: bookworm's installed ones and
+# trixie's newer ones (so pip has versions and a dependency to resolve).
+debian_wheels() {
+  mkdir -p "$1"
+  cp /usr/share/python-wheels/*.whl "$1/"
+  local wd t
+  for wd in "$DEBS"/amd64/*-whl_*.deb; do
+    t=$(mktemp -d)
+    dpkg-deb -x "$wd" "$t"
+    cp "$t"/usr/share/python-wheels/*.whl "$1/"
+    rm -rf "$t"
+  done
+}
+
+# Repacks $PYPI_DEBS as wheels (pypi-from-debian.py build) into $PYPI_BUILD/<key>/
+# (packages/*.whl, CHANGES.txt, names.txt), keyed by the .debs, Debian's own wheels
+# and the helper, all by content: a clone elsewhere with the same inputs reuses it.
+# Sets PYPI_OUT and PYPI_KEY.
+PYPI_BUILD=$CACHE/pypi
+build_pypi() {
+  PYPI_KEY=$({
+    echo "pypi v1"
+    sha256sum "$PYPI_DEBS"/amd64/*.deb "$PYPI_DEBS"/arm64/*.deb "$PYPI_HELPER" \
+      /usr/share/python-wheels/*.whl "$DEBS"/amd64/*-whl_*.deb | cut -d' ' -f1
+    dpkg-query -W -f='${Version}\n' python3-packaging python3.11 zlib1g
+  } | sha256sum | cut -c1-16)
+  PYPI_OUT=$PYPI_BUILD/$PYPI_KEY
+  [[ -f $PYPI_OUT/.done ]] && return 0
+  say "repacking $(ls "$PYPI_DEBS"/amd64/*.deb "$PYPI_DEBS"/arm64/*.deb | wc -l) bookworm .debs as wheels for the loopback PyPI"
+  rm -rf "$PYPI_BUILD"; mkdir -p "$PYPI_BUILD/existing"
+  debian_wheels "$PYPI_BUILD/existing"
+  "$SYS_PY" "$PYPI_HELPER" build --debs "$PYPI_DEBS/amd64" --debs "$PYPI_DEBS/arm64" \
+    --existing "$PYPI_BUILD/existing" --out "$PYPI_OUT.part" >>"$LOG" 2>&1 ||
+    die "repacking the loopback PyPI's .debs failed (see $LOG)"
+  rm -rf "$PYPI_BUILD/existing"
+  touch "$PYPI_OUT.part/.done"
+  mv "$PYPI_OUT.part" "$PYPI_OUT"
+}
+
 build_www() {
   local work=$CACHE/work
   rm -rf "$work"; mkdir -p "$work"
@@ -616,10 +756,10 @@ build_www() {
   mdeb_arm64=$(ls "$DEBS"/arm64/minio-client_*_arm64.deb | head -1)
   local wkey
   wkey=$({
-    echo "www v$WWW_RECIPE_VERSION $KEY_FPR $gc_ver"
+    echo "www v$WWW_RECIPE_VERSION $KEY_FPR $gc_ver pypi $PYPI_KEY"
     [[ -n $gc_ver ]] && sha256 "$gc"
     sha256sum "$kdeb_amd64" "$kdeb_arm64" "$mdeb_amd64" "$mdeb_arm64" "$DEBS"/amd64/*-whl_*.deb /usr/share/python-wheels/*.whl
-    declare -f build_www make_kubectl_deb write_pip_index
+    declare -f build_www debian_wheels make_kubectl_deb write_pip_index
   } | sha256sum | cut -c1-16)
   if [[ -f $WWW/.kubox-e2e-www && $(<"$WWW/.kubox-e2e-www") == "$wkey" ]]; then
     WWW_KEY=$wkey; return 0
@@ -678,18 +818,14 @@ build_www() {
     printf '%s\n' "$(deb_field "$d" Package) $(deb_field "$d" Version) ($(basename "$d"))" >"$dir/SOURCE.txt"
   done
 
-  # c. PEP 503 simple index with the wheels Debian ships (bookworm's installed
-  #    ones and trixie's newer ones, so pip has versions and a dependency to resolve).
+  # c. PEP 503 simple index (PEP 658 metadata), like https://pypi.org/simple/: the
+  #    wheels Debian ships (pip, setuptools, wheel, packaging) and bookworm's
+  #    kubernetes/httpie/ipython closure repacked as wheels (build_pypi), with
+  #    /pypi/CHANGES.txt saying how those differ from the .debs.
   local wheels=$new/pypi/packages
-  mkdir -p "$wheels"
-  cp /usr/share/python-wheels/*.whl "$wheels/"
-  local wd
-  for wd in "$DEBS"/amd64/*-whl_*.deb; do
-    local t; t=$(mktemp -d)
-    dpkg-deb -x "$wd" "$t"
-    cp "$t"/usr/share/python-wheels/*.whl "$wheels/"
-    rm -rf "$t"
-  done
+  debian_wheels "$wheels"
+  cp "$PYPI_OUT"/packages/*.whl "$wheels/"
+  cp "$PYPI_OUT/CHANGES.txt" "$new/pypi/CHANGES.txt"
   write_pip_index "$new/pypi" >>"$LOG"
 
   echo "kubox e2e www" >"$new/.kubox-e2e-marker"
@@ -801,6 +937,59 @@ PY
   echo "$key" >"$stamp"
 }
 
+# The loopback PyPI, for real, once per index and base image: in a linux/amd64 and a
+# linux/arm64 (QEMU; a couple of minutes) container from the base, bookworm's pip
+# 23.0.1 installs the seed's Python tools, then everything else the index has
+# (the extension modules of both architectures load), and `pip check` is clean.
+# Shared libraries the extension modules need but the base lacks go to the log.
+verify_pip_index() {
+  local stamp=$STATE/verified-pypi key
+  key="$PYPI_KEY $BASE_DIGEST $(declare -f verify_pip_index write_pip_index | sha256sum | cut -c1-12)"
+  [[ -f $stamp && $(<"$stamp") == "$key" ]] && return 0
+  say "installing kubernetes, httpie and ipython from the loopback PyPI in linux/amd64 and linux/arm64 (QEMU) base containers"
+  local names; names=$(tr '\n' ' ' <"$PYPI_OUT/names.txt")
+  local script="
+    idx='--no-cache-dir --index-url $HTTP_BASE/pypi/simple/'
+    pip install \$idx kubernetes httpie ipython 2>&1
+    python3 -c 'import kubernetes, httpie, IPython'
+    http --version
+    ipython --version
+    pip check
+    # requests' import-time version check passes (it takes chardet over charset-normalizer 3).
+    python3 -W error -c 'import requests'
+    pip install \$idx $names 2>&1
+    pip check
+    python3 -c '
+from cryptography.fernet import Fernet
+f = Fernet(Fernet.generate_key()); assert f.decrypt(f.encrypt(b\"x\")) == b\"x\"
+import _cffi_backend, multidict._multidict, yaml
+print(\"extension modules load; PyYAML with libyaml:\", yaml.__with_libyaml__)'
+    for so in \$(find /usr/local/lib/python3*/dist-packages -name '*.so' | sort); do
+      ldd \"\$so\" | sed -n \"s|^[[:space:]]*\\([^ ]*\\) => not found|base lacks \\1 (\$so)|p\"
+    done
+    echo pip-index-ok"
+  local out64 rc64=0 outarm="$LOG_DIR/verify-pypi-arm64.log" pid
+  docker run --rm --network host --platform linux/arm64 "$BASE_REPO@$BASE_DIGEST" sh -euc "$script" \
+    >"$outarm" 2>&1 9>&- &
+  pid=$!
+  BG_PIDS+=("$pid")
+  out64=$(docker run --rm --network host --platform linux/amd64 "$BASE_REPO@$BASE_DIGEST" sh -euc "$script" 2>&1) || rc64=$?
+  { echo "--- pip index check, linux/amd64:"; echo "$out64"; } >>"$LOG"
+  local rcarm=0
+  wait "$pid" || rcarm=$?
+  BG_PIDS=()
+  { echo "--- pip index check, linux/arm64:"; cat "$outarm"; } >>"$LOG"
+  ((rc64 == 0)) || die "pip index check failed in a linux/amd64 container"
+  ((rcarm == 0)) || die "pip index check failed in a linux/arm64 container (see $outarm)"
+  [[ $(tail -n1 <<<"$out64") == pip-index-ok && $(tail -n1 "$outarm") == pip-index-ok ]] ||
+    die "pip index check did not finish"
+  local l
+  while read -r l; do say "note: $l"; done < <(
+    sed -n 's/^base lacks/amd64: base lacks/p' <<<"$out64"
+    sed -n 's/^base lacks/arm64: base lacks/p' "$outarm")
+  echo "$key" >"$stamp"
+}
+
 # ---------------------------------------------------------------------------
 # 6. env.json
 # ---------------------------------------------------------------------------
@@ -832,7 +1021,9 @@ def pip_versions(d):
     for f in sorted(os.listdir(d)):
         if f.endswith(".whl"):
             name, ver = f.split("-")[:2]
-            out.setdefault(re.sub(r"[-_.]+", "-", name).lower(), []).append(ver)
+            vs = out.setdefault(re.sub(r"[-_.]+", "-", name).lower(), [])
+            if ver not in vs:  # one per version, not per platform wheel
+                vs.append(ver)
     return out
 def debs_under(d):
     found = {}
@@ -889,7 +1080,9 @@ if ! base_in_registry; then
 fi
 fetch_debs
 fetch_script_debs
+fetch_pypi_debs
 ensure_gpg_key
+build_pypi
 build_www
 ensure_http
 if [[ -z $BASE_DIGEST ]]; then
@@ -897,5 +1090,6 @@ if [[ -z $BASE_DIGEST ]]; then
   finish_base
 fi
 verify_in_container
+verify_pip_index
 write_env
 say "ready in $(($(date +%s) - T0)) s: registry $REGISTRY (user $REG_USER), token registry $TOKEN_REGISTRY (realm $TOKEN_REALM), base $BASE_REPO:$BASE_TAG@${BASE_DIGEST:0:19}…, http $HTTP_BASE, env $ENV_FILE"

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/oci/archive.js';
 import { kubox } from '../support/cli.js';
-import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';
+import { loadEnv, localSpec, SEED_PIP_CHECKS, specYaml, type E2eEnv } from '../support/e2e-env.js';
 
 let env: E2eEnv;
 let dir: string;
@@ -68,6 +68,7 @@ describe('kubox build + verify on a real engine', () => {
           'mc: mc --version',
           'no apt lists left (/var/lib/apt/lists empty)',
           'no pip cache',
+          ...SEED_PIP_CHECKS,
         ]),
       );
     }

@@ -26,7 +26,14 @@ import type { Lock } from '../../src/engines/native/lock.js';
 import { kubox } from '../support/cli.js';
 import { makeWheel } from '../unit/python/make-wheel.js';
 import { startIndex } from '../unit/python/index-server.js';
-import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';
+import {
+  loadEnv,
+  localSpec,
+  SEED_PIP_CHECKS,
+  SEED_PIP_PACKAGES,
+  specYaml,
+  type E2eEnv,
+} from '../support/e2e-env.js';
 
 let env: E2eEnv;
 let dir: string;
@@ -87,7 +94,9 @@ describe('kubox lock + build --engine native', () => {
       expect(p.binaries).toEqual([
         { name: 'mc', url: env.mcUrl.replace('${TARGETARCH}', arch), sha256: env.mcSha256[arch] },
       ]);
-      expect(p.wheels.map((w) => w.name)).toEqual(['packaging']);
+      // The seed's three and their dependencies (about 40), for both architectures.
+      expect(p.wheels.map((w) => w.name)).toEqual(expect.arrayContaining(SEED_PIP_PACKAGES));
+      expect(p.wheels.length).toBeGreaterThan(30);
     }
     expect(lock.sources.map((s) => s.suite)).toEqual(
       expect.arrayContaining(['bookworm', 'bookworm-updates', 'bookworm-security', '/']),
@@ -116,6 +125,12 @@ describe('kubox lock + build --engine native', () => {
     expect(res.exitCode).toBe(0);
     const platforms = new Set(report.results.map((r: { platform: string }) => r.platform));
     expect([...platforms].sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    for (const platform of platforms)
+      expect(
+        report.results
+          .filter((r: { platform: string }) => r.platform === platform)
+          .map((r: { check: string }) => r.check),
+      ).toEqual(expect.arrayContaining(SEED_PIP_CHECKS));
   });
 
   it("lists exactly the locked packages plus the base's in dpkg's database", async () => {

@@ -39,6 +39,18 @@ export interface E2eEnv {
   scriptDebs?: { current: Record<string, string>; installed: Record<string, string> };
 }
 
+/** The seed's `pip install kubernetes httpie ipython`, served by the loopback index. */
+export const SEED_PIP_PACKAGES = ['kubernetes', 'httpie', 'ipython'];
+
+/** What kubox verify runs for them, as the image's non-root user, on every platform. */
+export const SEED_PIP_CHECKS = [
+  'pip packages installed',
+  'pip check',
+  "kubernetes: python -c 'import kubernetes'",
+  'httpie: http --version',
+  'ipython: ipython --version',
+];
+
 export const ENV_FILE = process.env.KUBOX_E2E_ENV ?? '/var/lib/kubox-e2e/env.json';
 
 export function loadEnv(): E2eEnv {
@@ -72,8 +84,9 @@ export function localSpec(env: E2eEnv, overrides: Partial<SpecInput> = {}): Spec
     binaries: [
       { ...preset.binaries[0]!, url: env.mcUrl, sha256: env.mcSha256, checksumUrl: undefined },
     ],
-    // pip, setuptools and wheel already come with the test base; packaging does not.
-    pip: { indexUrl: env.pipIndex, packages: ['packaging'] },
+    // As the seed: the loopback index holds them and their dependencies, built by setup.sh
+    // from Debian bookworm's own Python packages (scripts/test-env/pypi-from-debian.py).
+    pip: { indexUrl: env.pipIndex, packages: SEED_PIP_PACKAGES },
     builder: { name: 'default', driver: 'docker' },
     ...overrides,
   };

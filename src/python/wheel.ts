@@ -230,7 +230,10 @@ function parseEntryPoints(text: string): EntryPoint[] {
   return out;
 }
 
-/** pip's console-script launcher (distlib's template) for `module:attr`. */
+/**
+ * pip's console-script launcher (distlib's template, single quotes: pip 23.0.1 and
+ * 25.1.1 write the same bytes) for `module:attr`.
+ */
 export function launcherScript(interpreter: string, value: string, context: string): string {
   const m = /^([\w.]+)\s*:\s*([\w.]+)\s*(?:\[.*\])?$/.exec(value);
   if (!m) {
@@ -246,8 +249,8 @@ export function launcherScript(interpreter: string, value: string, context: stri
   return (
     `#!${interpreter}\n# -*- coding: utf-8 -*-\nimport re\nimport sys\n` +
     `from ${module} import ${attr.split('.')[0]}\n` +
-    `if __name__ == "__main__":\n` +
-    `    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])\n` +
+    `if __name__ == '__main__':\n` +
+    `    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n` +
     `    sys.exit(${attr}())\n`
   );
 }

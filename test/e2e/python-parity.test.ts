@@ -5,7 +5,8 @@
  * the native engine (no Python runs): the installed distributions, their
  * versions, every file with its sha256, and the console scripts must be the
  * same. Only what pip writes at install time and the native engine leaves to
- * Python is left out: .pyc files, and RECORD's lines for them.
+ * Python is left out: .pyc files, and RECORD's lines for them. INSTALLER names
+ * who installed each (PEP 376): pip in one image, kubox in the other.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,12 @@ for d in md.distributions():
         if s.endswith('.pyc'):
             continue
         p = d.locate_file(f)
-        files[s] = sha(p) if not s.endswith('/RECORD') and os.path.isfile(p) else os.path.exists(p)
+        if s.endswith('/INSTALLER'):
+            files[s] = open(p).read()
+        elif s.endswith('/RECORD') or not os.path.isfile(p):
+            files[s] = os.path.exists(p)
+        else:
+            files[s] = sha(p)
     out[d.metadata['Name'].lower()] = {'version': d.version, 'files': files}
 scripts = {n: sha(os.path.join('/usr/local/bin', n)) for n in sorted(os.listdir('/usr/local/bin'))}
 json.dump({'dists': out, 'scripts': scripts}, sys.stdout, sort_keys=True)
@@ -106,7 +112,9 @@ describe('Python parity: the native engine installs what pip installs', () => {
     for (const name of names) {
       const [a, b] = [pip.dists[name]!, native.dists[name]!];
       expect(b.version, name).toBe(a.version);
-      expect(b.files, name).toEqual(a.files);
+      const installer = Object.keys(a.files).find((f) => f.endsWith('.dist-info/INSTALLER'))!;
+      expect([a.files[installer], b.files[installer]], name).toEqual(['pip\n', 'kubox\n']);
+      expect({ ...b.files, [installer]: 'pip\n' }, name).toEqual(a.files);
     }
     expect(native.scripts).toEqual(pip.scripts);
     expect(Object.keys(pip.scripts)).toEqual(expect.arrayContaining(['http', 'ipython']));

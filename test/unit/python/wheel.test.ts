@@ -77,7 +77,7 @@ describe('installWheel', () => {
   it('writes console and gui launchers like pip', () => {
     expect(text(files.get('usr/local/bin/demo'))).toBe(
       '#!/usr/local/bin/python3.13\n# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom demo_tool import main\n' +
-        'if __name__ == "__main__":\n    sys.argv[0] = re.sub(r"(-script\\.pyw|\\.exe)?$", "", sys.argv[0])\n    sys.exit(main())\n',
+        "if __name__ == '__main__':\n    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n    sys.exit(main())\n",
     );
     expect(text(files.get('usr/local/bin/demo-sub'))).toContain('from demo_tool.cli import app\n');
     expect(text(files.get('usr/local/bin/demo-sub'))).toContain('sys.exit(app.run())\n');

@@ -42,7 +42,7 @@ import { scratchSkeleton } from './scratch.js';
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
  * version is part of the key too): old cache entries then miss.
  */
-const LAYER_FORMAT = 4;
+const LAYER_FORMAT = 5; // 5: console-script launchers in single quotes, as pip writes them
 /** Bump when DebMeta (deb-meta.ts) changes shape or content for the same .deb. */
 const DEBMETA_FORMAT = 1;
 

@@ -123,8 +123,22 @@ export {
 } from './scan/index.js';
 export { buildScanPush, type GatedBuildOptions, type GatedBuildResult } from './gated-build.js';
 export { chooseEngine } from './engines/select.js';
-export { buildNative } from './engines/native/build.js';
-export { refreshLock as lock } from './engines/native/locking.js';
+
+/**
+ * The native engine, loaded when called: it brings openpgp and the package
+ * decompressors, which `import 'kubox'` should not pay for.
+ */
+export async function buildNative(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
+  return (await import('./engines/native/build.js')).buildNative(toPlan(spec), options);
+}
+
+/** `kubox lock`: resolves the spec's packages, binaries and wheels again and writes kubox.lock. */
+export async function lock(
+  spec: Spec | Plan,
+  options?: Parameters<typeof import('./engines/native/locking.js').refreshLock>[1],
+): ReturnType<typeof import('./engines/native/locking.js').refreshLock> {
+  return (await import('./engines/native/locking.js')).refreshLock(toPlan(spec), options);
+}
 export { readLock, lockPath, type Lock } from './engines/native/lock.js';
 export type { EngineName } from './engines/options.js';
 export { renderCi, renderWorkflow, renderDependabot, ciOutputs } from './ci/github.js';

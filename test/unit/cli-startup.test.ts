@@ -14,10 +14,10 @@ import { CLI_TEST_TIMEOUT, KUBOX_BIN } from '../support/cli.js';
 
 const LOAD_LOG = fileURLToPath(new URL('../support/load-log.mjs', import.meta.url));
 
-/** Runs kubox; returns its result and the files:// modules it loaded. */
-async function kuboxLoads(args: string[]) {
+/** Runs node with these arguments; returns its result and the files:// modules it loaded. */
+async function nodeLoads(args: string[]) {
   const log = join(mkdtempSync(join(tmpdir(), 'kubox-loads-')), 'loads.txt');
-  const res = await execa(process.execPath, ['--import', LOAD_LOG, KUBOX_BIN, ...args], {
+  const res = await execa(process.execPath, ['--import', LOAD_LOG, ...args], {
     reject: false,
     stdin: 'ignore',
     env: { NO_COLOR: '1', KUBOX_LOAD_LOG: log },
@@ -35,6 +35,8 @@ async function kuboxLoads(args: string[]) {
   );
   return { ...res, stdout: String(res.stdout), stderr: String(res.stderr), loaded, packages };
 }
+
+const kuboxLoads = (args: string[]) => nodeLoads([KUBOX_BIN, ...args]);
 
 const HEAVY_PACKAGES = ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate', 'zod', 'yaml', 'execa'];
 const HEAVY_SOURCES = /\/(dist|src)\/(engines|registry)\//;
@@ -63,5 +65,19 @@ describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { kind: 'usage' } });
     expect(r.loaded).toContainEqual(expect.stringMatching(/\/cli\/registry\.js$/));
     expect(r.loaded.filter((f) => HEAVY_SOURCES.test(f))).not.toEqual([]);
+  });
+});
+
+describe("import 'kubox'", { timeout: CLI_TEST_TIMEOUT }, () => {
+  it('loads neither the native engine nor openpgp and the package decompressors', async () => {
+    const index = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+    const r = await nodeLoads(['-e', `await import(${JSON.stringify(index)})`]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const p of ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate'])
+      expect(r.packages, p).not.toContain(p);
+    // Only the lock file's format (readLock, lockPath) of the native engine's modules.
+    expect(r.loaded.filter((f) => /\/dist\/engines\/native\//.test(f))).toEqual([
+      expect.stringMatching(/\/dist\/engines\/native\/lock\.js$/),
+    ]);
   });
 });

@@ -64,6 +64,7 @@ export { readArchive, type ImageSummary } from './oci/archive.js';
 export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
 export { init, presetText } from './init.js';
 export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';
+export { HttpError } from './http/error.js';
 export {
   lintText,
   lintDocument,

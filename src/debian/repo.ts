@@ -12,8 +12,10 @@ import { createHash } from 'node:crypto';
 import lzma from '@napi-rs/lzma';
 import * as openpgp from 'openpgp';
 import type { ContentCache } from '../cache.js';
-import { fetchBytes } from '../cache.js';
 import { KuboxError } from '../errors.js';
+import type { Http } from '../http/client.js';
+import { download, fetchBytes } from '../http/download.js';
+import { HttpError } from '../http/error.js';
 import { writeFileAtomic } from '../fs.js';
 import { ControlError, parseParagraphs, RelationParser, scanFields } from './control.js';
 import { describeKeys } from './keyring.js';
@@ -128,12 +130,12 @@ export function parseRelease(
 /** Downloads, verifies and parses a source's InRelease. */
 export async function fetchRelease(
   source: AptSource,
-  opts: { keys: readonly openpgp.PublicKey[]; now?: Date; fetch?: typeof fetch },
+  opts: { keys: readonly openpgp.PublicKey[]; now?: Date; http?: Http },
 ): Promise<Release> {
   const url = releaseUrl(source);
   const bytes = await fetchBytes(url, {
     maxBytes: MAX_INRELEASE,
-    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.http ? { http: opts.http } : {}),
   });
   const signed = await verifyInRelease(bytes.toString('utf8'), opts.keys, {
     url,
@@ -267,14 +269,17 @@ async function indexRecords(
   let path: string;
   if (release.acquireByHash) {
     try {
-      path = await cache.fetch({ ...item, url: byHashUrl(release.source, loc.path, entry.sha256) });
+      path = await download(cache, {
+        ...item,
+        url: byHashUrl(release.source, loc.path, entry.sha256),
+      });
     } catch (e) {
       // A mirror that advertises by-hash but lacks the file: the plain path, still checked by hash.
-      if (!(e instanceof KuboxError) || e.kind !== 'network') throw e;
-      path = await cache.fetch({ ...item, url: loc.url });
+      if (!(e instanceof HttpError)) throw e;
+      path = await download(cache, { ...item, url: loc.url });
     }
   } else {
-    path = await cache.fetch({ ...item, url: loc.url });
+    path = await download(cache, { ...item, url: loc.url });
   }
   const text = await decompressIndex(await readFile(path), loc);
   let rows: Row[];

@@ -1,9 +1,13 @@
 /**
  * A package index's Simple API (PEP 503 HTML, PEP 691 JSON), and downloads
- * from it checked against the hashes it publishes. Effects: network.
+ * from it checked against the hashes it publishes, over the HTTP layer
+ * (retries, time-outs; credentials in the index URL never in a message).
+ * Effects: network.
  */
 import { createHash } from 'node:crypto';
 import { KuboxError } from '../errors.js';
+import { http, httpOf, type Fetcher } from '../http/client.js';
+import { redact, statusError } from '../http/error.js';
 import { normalizeName, parseSdistFilename, parseWheelFilename } from './name.js';
 import { readWheelMetadata } from './wheel.js';
 
@@ -33,17 +37,6 @@ const ACCEPT =
 function projectUrl(indexUrl: string, project: string): string {
   const base = indexUrl.endsWith('/') ? indexUrl : `${indexUrl}/`;
   return new URL(`${normalizeName(project)}/`, base).href;
-}
-
-async function get(url: string, fetchImpl: typeof fetch, accept?: string): Promise<Response> {
-  try {
-    return await fetchImpl(url, accept ? { headers: { Accept: accept } } : {});
-  } catch (err) {
-    throw new KuboxError('network', `cannot reach ${url}: ${(err as Error).message}`, {
-      hint: 'check the index URL and that this machine can reach it',
-      cause: err,
-    });
-  }
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -109,7 +102,7 @@ function parseJson(body: unknown, url: string): RawFile[] {
   if (!Array.isArray(files)) {
     throw new KuboxError(
       'network',
-      `${url} answered JSON without a "files" list, which is not the PEP 691 Simple API`,
+      `${redact(url)} answered JSON without a "files" list, which is not the PEP 691 Simple API`,
     );
   }
   return (files as JsonFile[]).flatMap((f): RawFile[] => {
@@ -142,24 +135,35 @@ function parseJson(body: unknown, url: string): RawFile[] {
 export async function listDistributions(
   indexUrl: string,
   project: string,
-  fetchImpl: typeof fetch = fetch,
+  fetcher: Fetcher = http,
 ): Promise<Distribution[]> {
   const url = projectUrl(indexUrl, project);
-  const res = await get(url, fetchImpl, ACCEPT);
-  if (res.status === 404) {
-    throw new KuboxError(
-      'not-found',
-      `no project "${project}" on the index ${indexUrl} (${url} answered 404)`,
-      {
-        hint: 'check the spelling of the package, and that the index URL is a Simple API root (ends in /simple/)',
-      },
-    );
-  }
-  if (!res.ok) throw new KuboxError('network', `${url} answered ${res.status} ${res.statusText}`);
-  const type = res.headers.get('content-type') ?? '';
-  const pageUrl = res.url || url;
-  const raw = await readBody(url, async () =>
-    type.includes('json') ? parseJson(await res.json(), url) : parseHtml(await res.text()),
+  const { raw, pageUrl } = await httpOf(fetcher).read(
+    { url, headers: { Accept: ACCEPT } },
+    async (res) => {
+      if (res.status === 404)
+        throw await statusError(res, {
+          method: 'GET',
+          url,
+          kind: 'not-found',
+          message: `no project "${project}" on the index ${indexUrl} (${url} answered 404)`,
+          hint: 'check the spelling of the package, and that the index URL is a Simple API root (ends in /simple/)',
+        });
+      if (!res.ok)
+        throw await statusError(res, {
+          method: 'GET',
+          url,
+          message: `${url} answered ${res.status} ${res.statusText}`,
+        });
+      const type = res.headers.get('content-type') ?? '';
+      return {
+        // Where the page really is, after redirects, without credentials: its links are relative to it.
+        pageUrl: res.url || redact(url),
+        raw: await readBody(url, async () =>
+          type.includes('json') ? parseJson(await res.json(), url) : parseHtml(await res.text()),
+        ),
+      };
+    },
   );
   const name = normalizeName(project);
   const out: Distribution[] = [];
@@ -208,7 +212,7 @@ async function readBody<T>(url: string, read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (e) {
     if (e instanceof KuboxError) throw e;
-    throw new KuboxError('network', `${url}: ${(e as Error).message}`, {
+    throw new KuboxError('network', `${redact(url)}: ${(e as Error).message}`, {
       hint: 'the index answered with a broken or cut-off response; try again, or check pip.indexUrl',
       cause: e,
     });
@@ -217,22 +221,24 @@ async function readBody<T>(url: string, read: () => Promise<T>): Promise<T> {
 
 async function download(
   url: string,
-  fetchImpl: typeof fetch,
+  fetcher: Fetcher,
   what: string,
   expected?: string,
 ): Promise<Uint8Array> {
-  const res = await get(url, fetchImpl);
-  if (!res.ok) {
-    throw new KuboxError(
-      res.status === 404 ? 'not-found' : 'network',
-      `${what}: ${url} answered ${res.status} ${res.statusText}`,
-    );
-  }
-  const bytes = await readBody(url, async () => new Uint8Array(await res.arrayBuffer()));
+  const bytes = await httpOf(fetcher).read({ url }, async (res) => {
+    if (!res.ok)
+      throw await statusError(res, {
+        method: 'GET',
+        url,
+        kind: res.status === 404 ? 'not-found' : 'network',
+        message: `${what}: ${url} answered ${res.status} ${res.statusText}`,
+      });
+    return readBody(url, async () => new Uint8Array(await res.arrayBuffer()));
+  });
   if (expected !== undefined && sha256Hex(bytes) !== expected) {
     throw new KuboxError(
       'integrity',
-      `${what} from ${url} has sha256 ${sha256Hex(bytes)}, the index says ${expected}`,
+      `${what} from ${redact(url)} has sha256 ${sha256Hex(bytes)}, the index says ${expected}`,
       {
         hint: 'the download is corrupt or was replaced; try again, and do not use this index if it repeats',
       },
@@ -248,21 +254,21 @@ async function download(
  */
 export async function downloadDistribution(
   d: Pick<Distribution, 'url' | 'filename' | 'sha256'>,
-  fetchImpl: typeof fetch = fetch,
+  fetcher: Fetcher = http,
 ): Promise<{ bytes: Uint8Array; sha256: string }> {
-  const bytes = await download(d.url, fetchImpl, d.filename, d.sha256);
+  const bytes = await download(d.url, fetcher, d.filename, d.sha256);
   return { bytes, sha256: d.sha256 ?? sha256Hex(bytes) };
 }
 
 /** The PEP 658 metadata file of a distribution, or undefined when the index offers none. */
 export async function fetchCoreMetadata(
   d: Distribution,
-  fetchImpl: typeof fetch = fetch,
+  fetcher: Fetcher = http,
 ): Promise<string | undefined> {
   if (d.metadataUrl === undefined) return undefined;
   const bytes = await download(
     d.metadataUrl,
-    fetchImpl,
+    fetcher,
     `metadata of ${d.filename}`,
     d.metadataSha256,
   );
@@ -274,11 +280,12 @@ export async function fetchCoreMetadata(
  * reads its METADATA; pass a cache to keep the bytes for installing later.
  */
 export function metadataByDownload(
-  fetchImpl: typeof fetch = fetch,
+  fetcher: Fetcher = http,
   cache?: Map<string, { bytes: Uint8Array; sha256: string }>,
 ): (d: Distribution) => Promise<string> {
+  const client = httpOf(fetcher);
   return async (d) => {
-    const got = cache?.get(d.url) ?? (await downloadDistribution(d, fetchImpl));
+    const got = cache?.get(d.url) ?? (await downloadDistribution(d, client));
     cache?.set(d.url, got);
     return readWheelMetadata(got.bytes, d.filename);
   };

@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { KuboxError } from '../errors.js';
+import { HttpError } from '../http/error.js';
 import { MediaType, type Descriptor } from '../oci/types.js';
 import { Authorizer } from './auth.js';
 import { repositoryScope } from './challenge.js';
 import { credentialsFor, type Credential } from './credentials.js';
-import { createTransport, type RequestBody, type Transport } from './transport.js';
+import { createTransport, type HttpRequest, type Transport } from './transport.js';
 
 export const MANIFEST_ACCEPT = [
   MediaType.ociIndex,
@@ -53,14 +54,11 @@ export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface Req {
+interface Req extends HttpRequest {
   method: string;
   /** A path under the registry (`/v2/...`) or an absolute URL (upload locations). */
   url: string;
   scopes: string[];
-  headers?: Record<string, string>;
-  body?: () => RequestBody | undefined;
-  retry?: boolean;
 }
 
 export interface FetchedManifest {
@@ -110,18 +108,20 @@ export class RegistryClient {
     }
     if (res.status === 403) {
       await res.body?.cancel().catch(() => {});
-      throw new KuboxError(
-        'registry-denied',
-        `${this.registry} denied ${req.method} ${new URL(url).pathname} (403)`,
-        {
-          hint: 'the account is known but lacks this permission (push rights, or the repository is private to another organization)',
-        },
-      );
+      throw new HttpError({
+        method: req.method,
+        url,
+        status: 403,
+        kind: 'registry-denied',
+        message: `${this.registry} denied ${req.method} ${new URL(url).pathname} (403)`,
+        hint: 'the account is known but lacks this permission (push rights, or the repository is private to another organization)',
+      });
     }
     return res;
   }
 
-  private async fail(res: Response, what: string): Promise<never> {
+  /** The registry's answer as an HttpError: its own error text, 404 as not-found. */
+  private async fail(res: Response, method: string, what: string): Promise<never> {
     const text = await res.text().catch(() => '');
     let detail = text.slice(0, 300);
     try {
@@ -131,21 +131,31 @@ export class RegistryClient {
     } catch {
       // not a JSON error body
     }
+    // Not the query: that of a redirect's target (a storage backend's) may hold a signature.
+    const url = res.url ? res.url.split('?')[0]! : this.base;
+    const at = { method, url, status: res.status, statusText: res.statusText };
     if (res.status === 404)
-      throw new KuboxError(
-        'not-found',
-        `${what}: not found on ${this.registry}${detail ? ` (${detail})` : ''}`,
-        { hint: 'check the repository, tag or digest' },
-      );
-    throw new KuboxError(
-      'registry',
-      `${what}: ${this.registry} answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
-    );
+      throw new HttpError({
+        ...at,
+        kind: 'not-found',
+        message: `${what}: not found on ${this.registry}${detail ? ` (${detail})` : ''}`,
+        hint: 'check the repository, tag or digest',
+      });
+    throw new HttpError({
+      ...at,
+      kind: 'registry',
+      message: `${what}: ${this.registry} answered HTTP ${res.status}${detail ? ` (${detail})` : ''}`,
+    });
   }
 
   /** Fails with the registry's own error text unless the status is one of `ok`; else drains the body. */
-  private async expectStatus(res: Response, ok: readonly number[], what: string): Promise<void> {
-    if (!ok.includes(res.status)) await this.fail(res, what);
+  private async expectStatus(
+    res: Response,
+    method: string,
+    ok: readonly number[],
+    what: string,
+  ): Promise<void> {
+    if (!ok.includes(res.status)) await this.fail(res, method, what);
     await res.body?.cancel().catch(() => {});
   }
 
@@ -157,7 +167,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (res.status === 404) return undefined;
-    if (!res.ok) return this.fail(res, `HEAD ${repo}:${reference}`);
+    if (!res.ok) return this.fail(res, 'HEAD', `HEAD ${repo}:${reference}`);
     const digest = res.headers.get('docker-content-digest');
     if (!digest) return undefined;
     return {
@@ -175,7 +185,7 @@ export class RegistryClient {
       scopes: [repositoryScope(repo, ['pull'])],
       headers: { accept: MANIFEST_ACCEPT },
     });
-    if (!res.ok) return this.fail(res, `manifest ${repo}:${reference}`);
+    if (!res.ok) return this.fail(res, 'GET', `manifest ${repo}:${reference}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     const digest = sha256(bytes);
     const expected = reference.startsWith('sha256:')
@@ -210,7 +220,7 @@ export class RegistryClient {
       headers: { 'content-type': mediaType },
       body: () => bytes,
     });
-    await this.expectStatus(res, [200, 201, 202], `PUT manifest ${repo}:${reference}`);
+    await this.expectStatus(res, 'PUT', [200, 201, 202], `PUT manifest ${repo}:${reference}`);
     const digest = sha256(bytes);
     const announced = res.headers.get('docker-content-digest');
     if (announced && announced !== digest)
@@ -228,7 +238,7 @@ export class RegistryClient {
       scopes: [repositoryScope(repo, ['pull'])],
     });
     if (res.status === 404) return false;
-    if (!res.ok) return this.fail(res, `HEAD blob ${digest}`);
+    if (!res.ok) return this.fail(res, 'HEAD', `HEAD blob ${digest}`);
     return true;
   }
 
@@ -239,7 +249,7 @@ export class RegistryClient {
       url: `/v2/${repo}/blobs/${digest}`,
       scopes: [repositoryScope(repo, ['pull'])],
     });
-    if (!res.ok || !res.body) return this.fail(res, `blob ${repo}@${digest}`);
+    if (!res.ok || !res.body) return this.fail(res, 'GET', `blob ${repo}@${digest}`);
     const hash = createHash('sha256');
     const registry = this.registry;
     const verify = new Transform({
@@ -283,7 +293,7 @@ export class RegistryClient {
       url: `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
       scopes: [repositoryScope(repo, ['pull', 'push']), repositoryScope(from, ['pull'])],
     });
-    await this.expectStatus(res, [201, 202], `mount ${digest} from ${from}`);
+    await this.expectStatus(res, 'POST', [201, 202], `mount ${digest} from ${from}`);
     return res.status === 201 ? true : this.location(res);
   }
 
@@ -302,7 +312,7 @@ export class RegistryClient {
       scopes: [repositoryScope(repo, ['pull', 'push'])],
       retry: true,
     });
-    await this.expectStatus(res, [202], `start upload to ${repo}`);
+    await this.expectStatus(res, 'POST', [202], `start upload to ${repo}`);
     return this.location(res);
   }
 
@@ -329,7 +339,7 @@ export class RegistryClient {
         const retryable =
           e instanceof KuboxError &&
           (e.kind === 'network' ||
-            (e.kind === 'registry' && /HTTP (5\d\d|429|408)/.test(e.message)));
+            (e instanceof HttpError && e.kind === 'registry' && e.transient));
         if (!retryable || attempt >= attempts) throw e;
         location = undefined;
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
@@ -363,7 +373,12 @@ export class RegistryClient {
           body: stream(start, end),
           retry: false,
         });
-        await this.expectStatus(res, [202], `upload chunk ${start}-${end - 1} of ${blob.digest}`);
+        await this.expectStatus(
+          res,
+          'PATCH',
+          [202],
+          `upload chunk ${start}-${end - 1} of ${blob.digest}`,
+        );
         url = this.location(res);
       }
       url = withDigest(url, blob.digest);
@@ -374,7 +389,7 @@ export class RegistryClient {
         headers: { 'content-length': '0' },
         retry: false,
       });
-      await this.expectStatus(done, [201], `complete upload of ${blob.digest}`);
+      await this.expectStatus(done, 'PUT', [201], `complete upload of ${blob.digest}`);
       return;
     }
     const res = await this.request({
@@ -385,7 +400,7 @@ export class RegistryClient {
       body: stream(0, blob.size),
       retry: false,
     });
-    await this.expectStatus(res, [201], `upload ${blob.digest}`);
+    await this.expectStatus(res, 'PUT', [201], `upload ${blob.digest}`);
   }
 }
 

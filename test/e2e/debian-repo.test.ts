@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContentCache, fetchBytes } from '../../src/cache.js';
+import { ContentCache } from '../../src/cache.js';
+import { download, fetchAll, fetchBytes } from '../../src/http/download.js';
 import { readDeb } from '../../src/debian/deb.js';
 import { debianArchiveKeys } from '../../src/debian/keyring.js';
 import { fetchPackages, fetchRelease, type Release } from '../../src/debian/repo.js';
@@ -183,7 +184,7 @@ describe('Debian packages', () => {
       size: p.size!,
       what: `${p.name}_${p.version}_${p.architecture}.deb`,
     }));
-    const paths = await cache.fetchAll(items);
+    const paths = await fetchAll(cache, items);
     for (const p of pick) {
       const deb = await readDeb(readFileSync(paths.get(p.sha256!)!), p.name);
       const control = parseParagraphs(deb.control.get('control')!.toString('utf8'))[0]!;
@@ -214,7 +215,7 @@ describe('Debian packages', () => {
     server.files.set('/tree.deb', tampered);
     const fresh = new ContentCache(join(dir, 'fresh'));
     const err = await caught(
-      fresh.fetch({
+      download(fresh, {
         url: `${server.url}/tree.deb`,
         sha256: p.sha256!,
         size: p.size!,

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KuboxError } from '../../errors.js';
+import { HttpError } from '../../http/error.js';
 import { blobPath, writeBlob } from '../../oci/layout.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
@@ -98,7 +99,7 @@ export async function pullBase(
         try {
           return (await (await connect()).getManifest(ref.repository, digest)).bytes;
         } catch (e) {
-          if (e instanceof KuboxError && /HTTP 404/.test(e.message))
+          if (e instanceof HttpError && e.status === 404)
             throw new KuboxError('base-not-found', `base image ${reference} was not found`, {
               hint: 'check the name and digest (`kubox pin` finds the current digest of a tag)',
               cause: e,

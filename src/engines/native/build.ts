@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, ContentCache } from '../../cache.js';
 import { KuboxError } from '../../errors.js';
+import { fetchAll } from '../../http/download.js';
+import { HttpError } from '../../http/error.js';
 import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
 import { canonicalJson, indexFor } from '../../oci/image-build.js';
@@ -108,17 +110,19 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
       ];
     }),
   ];
-  const files = await cache
-    .fetchAll(items, opts.onProgress ? { progress: opts.onProgress } : {})
-    .catch((e: unknown) => {
-      // Mirrors drop superseded packages (-security, -updates): an old lock stops being fetchable.
-      if (e instanceof KuboxError && e.kind === 'network' && /HTTP 404/.test(e.message))
-        throw new KuboxError('lock', `a file kubox.lock pins is gone: ${e.message}`, {
-          hint: 'run `kubox lock` to pin what the mirror has now (apt.snapshot keeps pinned files fetchable)',
-          cause: e,
-        });
-      throw e;
-    });
+  const files = await fetchAll(
+    cache,
+    items,
+    opts.onProgress ? { progress: opts.onProgress } : {},
+  ).catch((e: unknown) => {
+    // Mirrors drop superseded packages (-security, -updates): an old lock stops being fetchable.
+    if (e instanceof HttpError && e.status === 404)
+      throw new KuboxError('lock', `a file kubox.lock pins is gone: ${e.message}`, {
+        hint: 'run `kubox lock` to pin what the mirror has now (apt.snapshot keeps pinned files fetchable)',
+        cause: e,
+      });
+    throw e;
+  });
   const keyrings = new Map<string, Uint8Array>();
   for (const k of lock.keys)
     keyrings.set(k.name, await dearmor(await readFile(files.get(k.sha256)!)));

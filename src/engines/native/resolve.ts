@@ -5,7 +5,8 @@
  * metadata; a build from a lock only fetches the bytes it names.
  */
 import { createHash } from 'node:crypto';
-import { ContentCache, fetchBytes } from '../../cache.js';
+import type { ContentCache } from '../../cache.js';
+import { fetchBytes } from '../../http/download.js';
 import { KuboxError } from '../../errors.js';
 import { fetchPackages, fetchRelease, type Release } from '../../debian/repo.js';
 import { debianSources, type AptSource } from '../../debian/sources.js';

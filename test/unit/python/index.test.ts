@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KuboxError } from '../../../src/errors.js';
+import { createHttp } from '../../../src/http/client.js';
+import { HttpError } from '../../../src/http/error.js';
+import { closedPort } from '../registry/http-server.js';
 import {
   downloadDistribution,
   fetchCoreMetadata,
@@ -80,16 +82,35 @@ for (const form of ['json', 'html'] as const) {
       );
     });
 
-    it('says which project is missing', async () => {
+    it('says which project is missing, with the status on the error', async () => {
       const err = await listDistributions(server.url, 'nope').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(KuboxError);
-      expect((err as KuboxError).kind).toBe('not-found');
-      expect((err as KuboxError).message).toContain('"nope"');
+      expect(err).toBeInstanceOf(HttpError);
+      expect((err as HttpError).kind).toBe('not-found');
+      expect((err as HttpError).status).toBe(404);
+      expect((err as HttpError).message).toContain('"nope"');
+    });
+
+    it('names an index URL with credentials without them', async () => {
+      const index = server.url.replace('://', '://alice:s3cret@');
+      const [a] = await listDistributions(index, 'demo-pkg');
+      expect(a!.url).not.toContain('s3cret');
+      const err = await listDistributions(index, 'nope').catch((e: unknown) => e);
+      expect((err as HttpError).message).toBe(
+        `no project "nope" on the index ${server.url} (${server.url}nope/ answered 404)`,
+      );
     });
   });
 }
 
 it('reports an unreachable index as a network error', async () => {
-  const err = await listDistributions('http://127.0.0.1:9/simple/', 'x').catch((e: unknown) => e);
-  expect((err as KuboxError).kind).toBe('network');
+  const port = await closedPort();
+  const http = createHttp({ sleep: async () => {} });
+  const err = await listDistributions(`http://127.0.0.1:${port}/simple/`, 'x', http).catch(
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HttpError);
+  expect((err as HttpError).kind).toBe('network');
+  expect((err as HttpError).message).toBe(
+    `cannot reach http://127.0.0.1:${port}/simple/x/: ECONNREFUSED`,
+  );
 });

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
+import { HttpError } from '../../../src/http/error.js';
 import { Authorizer } from '../../../src/registry/auth.js';
 import {
   apiHost,
@@ -344,6 +345,7 @@ describe('RegistryClient authentication', () => {
     );
     const err = await caught(client.startUpload('team/app'));
     expect(err.kind).toBe('registry-denied');
+    expect(err).toMatchObject({ status: 403, method: 'POST' });
     expect(err.message).toMatch(/denied POST \/v2\/team\/app\/blobs\/uploads\/ \(403\)$/);
   });
 });
@@ -374,6 +376,12 @@ describe('RegistryClient manifests and blobs', () => {
     );
     const missing = await caught(client.getManifest('team/app', '9.9'));
     expect(missing.kind).toBe('not-found');
+    expect(missing).toBeInstanceOf(HttpError);
+    expect(missing).toMatchObject({
+      status: 404,
+      method: 'GET',
+      url: `${fake.base}/v2/team/app/manifests/9.9`,
+    });
     expect(missing.message).toContain('MANIFEST_UNKNOWN: manifest unknown');
   });
 

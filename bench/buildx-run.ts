@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { readArchive } from '../src/oci/archive.js';
+import { readArchive } from '../src/image/summary.js';
 import type { E2eEnv } from '../test/support/e2e-env.js';
 
 const RUN_NONCE = `${Date.now()}-${process.pid}`;

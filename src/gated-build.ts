@@ -8,7 +8,8 @@ import { defaultArchivePath, type BuildOptions, type BuildResult } from './engin
 import { buildImage as build } from './engines/select.js';
 import { KuboxError } from './errors.js';
 import type { Plan } from './plan/plan.js';
-import { push, type PushResult } from './registry/push.js';
+import { openArchive } from './image/archive.js';
+import { pushImage, type PushResult } from './registry/push.js';
 import {
   scan,
   scanPreflight,
@@ -67,7 +68,10 @@ export async function buildScanPush(
   const outcome = await scan(`oci:${archive}`, scanOptions);
   const result: GatedBuildResult = { archive, build: built, scan: outcome };
   if (opts.push && outcome.gate.passed) {
-    result.pushed = await push(`oci:${archive}`, tags, { ...(opts.log ? { log: opts.log } : {}) });
+    // The scanned archive, read in place: the pushed bits are the scanned bits.
+    result.pushed = await pushImage(await openArchive(archive), tags, {
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
   return result;
 }

@@ -51,16 +51,16 @@ export {
 export { SpecSchema, type Spec, type SpecInput, type Check } from './spec/schema.js';
 export { PRESETS, type PresetName } from './spec/presets.js';
 export { makePlan, type Plan, type Tool } from './plan/plan.js';
+export { buildArgv, createBuilderArgv, type BuildxRequest } from './engines/buildx/argv.js';
 export {
-  buildArgv,
-  createBuilderArgv,
+  defaultOutput,
+  type BuildOptions,
   type BuildOutput,
-  type BuildxRequest,
-} from './engines/buildx/argv.js';
-export { defaultOutput, type BuildOptions, type BuildResult } from './engines/options.js';
+  type BuildResult,
+} from './engines/options.js';
 export { planChecks, type VerifyCheck } from './verify/checks.js';
 export type { VerifyOptions, VerifyResult, CheckResult } from './verify/verify.js';
-export { readArchive, type ImageSummary } from './oci/archive.js';
+export { readArchive, type ImageSummary } from './image/summary.js';
 export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
 export { init, presetText } from './init.js';
 export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';

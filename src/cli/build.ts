@@ -1,10 +1,10 @@
 /** `kubox build`: the engines' build, or with --scan the gated build-scan-push. */
 import { resolve } from 'node:path';
-import type { BuildOutput } from '../engines/buildx/argv.js';
-import type { BuildOptions, EngineName } from '../engines/options.js';
+import type { BuildOptions, BuildOutput, EngineName } from '../engines/options.js';
 import { buildImage as build } from '../engines/select.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { buildScanPush } from '../gated-build.js';
+import { layoutPath } from '../image/name.js';
 import { makePlan, type Plan } from '../plan/plan.js';
 import { formatScanTable } from '../scan/table.js';
 import { loadSpec } from '../spec/load.js';
@@ -30,12 +30,13 @@ export function parseOutput(o: {
   if (o.push) return { type: 'push' };
   if (o.load) return { type: 'load' };
   if (o.output) {
-    if (!o.output.startsWith('oci:') || o.output.length <= 4) {
+    const path = layoutPath(o.output);
+    if (!path) {
       throw new KuboxError('usage', `--output ${o.output} is not oci:PATH`, {
         hint: 'for example --output oci:out/py-kube.tar',
       });
     }
-    return { type: 'oci', path: resolve(o.output.slice(4)) };
+    return { type: 'oci', path: resolve(path) };
   }
   return undefined;
 }

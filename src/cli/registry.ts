@@ -1,5 +1,6 @@
 /** The registry commands: pin, inspect, push, pull. */
 import { ExitCode, KuboxError } from '../errors.js';
+import { layoutPath } from '../image/name.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import { inspect } from '../registry/inspect.js';
@@ -111,8 +112,9 @@ export async function runPull(
   o: PullFlags,
 ): Promise<void> {
   ctx.json = o.json;
-  if (!dest.startsWith('oci:')) throw new KuboxError('usage', `${dest} is not oci:PATH`);
-  const r = await pull(ref, dest.slice(4), { log: logTo(ctx) });
+  const path = layoutPath(dest);
+  if (path === undefined) throw new KuboxError('usage', `${dest} is not oci:PATH`);
+  const r = await pull(ref, path, { log: logTo(ctx) });
   if (o.json) ctx.out.print(json(r));
   else ctx.out.print(`pulled ${ref} (${r.digest}, ${r.blobs} blobs) to ${r.path}`);
 }

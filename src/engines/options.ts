@@ -8,8 +8,10 @@ import { isKnownPlatform } from '../oci/platform.js';
 import { parseReference } from '../oci/reference.js';
 import type { Plan } from '../plan/plan.js';
 import { ARG_VALUE } from '../spec/schema.js';
-import type { BuildOutput } from './buildx/argv.js';
 import type { Progress } from '../cache.js';
+
+/** Where a build goes: pushed, loaded into Docker, or an OCI layout archive (tar) at `path`. */
+export type BuildOutput = { type: 'push' } | { type: 'load' } | { type: 'oci'; path: string };
 
 export interface BuildOptions {
   platforms?: readonly string[];

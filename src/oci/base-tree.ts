@@ -13,7 +13,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { extract, type Header } from 'tar-stream';
 import { KuboxError } from '../errors.js';
-import { comparePaths } from './layer.js';
+import { comparePaths } from '../image/write-layer.js';
 
 export interface TreeNode {
   type: 'file' | 'directory' | 'symlink' | 'hardlink';

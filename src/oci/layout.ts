@@ -1,8 +1,9 @@
 /**
- * OCI image layouts (`oci-layout`, `index.json`, `blobs/sha256/...`), as a
- * directory or as a tar of one: the image model shared by buildx's OCI
- * output, the registry client and (later) the daemonless engine. Every blob
- * read or written is checked against its digest.
+ * OCI image layouts (`oci-layout`, `index.json`, `blobs/sha256/...`) on
+ * disk: making one, storing blobs in it (kubox's cache is one too), packing
+ * it into a tar, and the library's `openLayout`. Every blob written is
+ * checked against its digest. Images are read from a layout through the
+ * model (src/image/layout-dir.ts, archive.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
@@ -106,7 +107,7 @@ export function parseIndexJson(text: string, path: string): Index {
 }
 
 /** Reads a small blob (manifest, config) and checks its digest. */
-export async function readBlob(layout: Layout, digest: string): Promise<Buffer> {
+export async function readBlob(layout: Pick<Layout, 'dir'>, digest: string): Promise<Buffer> {
   const bytes = await readFile(blobPath(layout.dir, digest)).catch(() => {
     throw new KuboxError('io', `the layout lacks blob ${digest}`);
   });
@@ -114,17 +115,6 @@ export async function readBlob(layout: Layout, digest: string): Promise<Buffer> 
   if (actual !== digest)
     throw new KuboxError('io', `blob ${digest} in the layout hashes to ${actual}`);
   return bytes;
-}
-
-export function blobStream(layout: Layout, digest: string, start = 0, end?: number): Readable {
-  return createReadStream(blobPath(layout.dir, digest), {
-    start,
-    ...(end !== undefined ? { end: end - 1 } : {}),
-  });
-}
-
-export async function blobSize(layout: Layout, digest: string): Promise<number> {
-  return (await stat(blobPath(layout.dir, digest))).size;
 }
 
 /**
@@ -184,6 +174,13 @@ export async function writeBlob(
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+/** Stores JSON bytes (a config, a manifest, an index) as a blob; returns their digest. */
+export async function storeBlob(dir: string, bytes: Buffer): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  await writeBlob(dir, digest, bytes);
+  return digest;
 }
 
 export async function writeIndex(dir: string, index: Index): Promise<void> {

@@ -1,4 +1,4 @@
-/** The parts of the OCI image model kubox reads: descriptors, manifests, indexes, configs. */
+/** The OCI documents kubox reads and writes: descriptors, manifests, indexes, configs. */
 
 export const MediaType = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -43,6 +43,25 @@ export interface ImageConfig {
     Env?: string[];
     Labels?: Record<string, string>;
   };
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** The whole image config, as stored: what an image is opened with and what kubox writes. */
+export interface FullImageConfig extends ImageConfig {
+  created?: string;
+  author?: string;
+  'os.version'?: string;
+  'os.features'?: string[];
+  config?: NonNullable<ImageConfig['config']> & Record<string, unknown>;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: HistoryEntry[];
 }
 
 export function isIndex(mediaType: string | undefined): boolean {

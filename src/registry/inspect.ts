@@ -1,9 +1,7 @@
 /** `kubox inspect`: what an image is made of, from a registry or an OCI layout. */
-import { statSync } from 'node:fs';
-import { readArchive, resolveImage, type ImageSummary } from '../oci/archive.js';
-import { layoutRoot, openLayout, readBlob } from '../oci/layout.js';
+import { openImage } from '../image/open.js';
+import { summarize, type ImageSummary } from '../image/summary.js';
 import type { ClientOptions } from './client.js';
-import { inspectRemote } from './remote.js';
 
 export interface PlatformReport {
   platform: string;
@@ -51,27 +49,6 @@ export function report(image: string, summary: ImageSummary): InspectReport {
   };
 }
 
-async function inspectLocal(path: string): Promise<ImageSummary> {
-  if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) return readArchive(path);
-  const layout = await openLayout(path);
-  try {
-    const root = layoutRoot(layout.index);
-    return resolveImage(root.descriptor, async (d) =>
-      JSON.parse(
-        (root.bytes && d.digest === root.descriptor.digest
-          ? root.bytes
-          : await readBlob(layout, d.digest)
-        ).toString('utf8'),
-      ),
-    );
-  } finally {
-    await layout.close();
-  }
-}
-
 export async function inspect(image: string, opts: ClientOptions = {}): Promise<InspectReport> {
-  const summary = image.startsWith('oci:')
-    ? await inspectLocal(image.slice(4))
-    : await inspectRemote(image, opts);
-  return report(image, summary);
+  return report(image, await summarize(await openImage(image, opts)));
 }

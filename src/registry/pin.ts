@@ -9,10 +9,12 @@ import { writeFileAtomic } from '../fs.js';
 import { formatPlatform } from '../oci/platform.js';
 import { parseReference } from '../oci/reference.js';
 import { SCRATCH } from '../spec/schema.js';
-import { isAttestation, isIndex, type ImageConfig, type Index } from '../oci/types.js';
+import { isAttestation } from '../oci/types.js';
+import { platformOf, type ImageNode } from '../image/model.js';
+import { openRemote } from '../image/registry.js';
 import { replaceScalar } from '../spec/edit.js';
 import { parseSpec } from '../spec/load.js';
-import { RegistryClient, type ClientOptions } from './client.js';
+import type { ClientOptions } from './client.js';
 
 export interface PinResult {
   file: string;
@@ -26,26 +28,11 @@ export interface PinResult {
 }
 
 /** The platforms an image offers: its index entries, or the one manifest's config. */
-async function platformsOf(
-  c: RegistryClient,
-  repo: string,
-  bytes: Buffer,
-  mediaType: string,
-): Promise<string[]> {
-  const doc = JSON.parse(bytes.toString('utf8')) as Index & { config?: { digest: string } };
-  if (isIndex(mediaType) || doc.manifests) {
-    return doc.manifests
-      .filter((d) => !isAttestation(d) && d.platform)
-      .map((d) => formatPlatform(d.platform!));
-  }
-  const config = await c.getJson<ImageConfig>(repo, doc.config!.digest);
-  return [
-    formatPlatform({
-      os: 'linux',
-      architecture: config.architecture,
-      ...(config.variant ? { variant: config.variant } : {}),
-    }),
-  ];
+function platformsOf(root: ImageNode): string[] {
+  if (root.kind === 'image') return [platformOf(root)];
+  return root.manifest.manifests
+    .filter((d) => !isAttestation(d) && d.platform)
+    .map((d) => formatPlatform(d.platform!));
 }
 
 export async function pin(
@@ -65,26 +52,30 @@ export async function pin(
     throw new KuboxError('usage', `${file} builds from scratch: there is no base image to pin`);
   const ref = parseReference(spec.base);
   const [name] = spec.base.split('@');
-  const c = await RegistryClient.connect(ref.registry, opts);
-  const m = await c.getManifest(ref.repository, ref.tag!);
-  const platforms = await platformsOf(c, ref.repository, m.bytes, m.descriptor.mediaType);
+  // By its tag: where the tag points now is what pin is asked.
+  const root = await openRemote(
+    { registry: ref.registry, repository: ref.repository, tag: ref.tag! },
+    opts,
+  );
+  const digest = root.descriptor.digest;
+  const platforms = platformsOf(root);
   const missing = spec.platforms.filter((p) => !platforms.some((q) => q === p || q === `${p}/v8`));
   if (missing.length > 0) {
     throw new KuboxError(
       'not-found',
-      `${name} (${m.descriptor.digest}) has no ${missing.join(', ')} image; it offers ${platforms.join(', ')}`,
+      `${name} (${digest}) has no ${missing.join(', ')} image; it offers ${platforms.join(', ')}`,
       {
         hint: 'pick a tag that is built for every platform in kubox.yaml, or drop the platform from `platforms:`',
       },
     );
   }
-  const pinned = `${name}@${m.descriptor.digest}`;
-  const moved = ref.digest !== m.descriptor.digest;
+  const pinned = `${name}@${digest}`;
+  const moved = ref.digest !== digest;
   const result: PinResult = {
     file,
     base: name!,
     old: ref.digest!,
-    new: m.descriptor.digest,
+    new: digest,
     moved,
     platforms,
     written: false,

@@ -6,15 +6,12 @@
  */
 import { KuboxError } from '../errors.js';
 import { pool } from '../pool.js';
-import { manifestsFrom, type ManifestNode } from '../oci/graph.js';
-import {
-  blobSize,
-  blobStream,
-  layoutRoot,
-  openLayout,
-  readBlob,
-  type Layout,
-} from '../oci/layout.js';
+import { layoutImage } from '../image/layout-dir.js';
+import type { ImageNode } from '../image/model.js';
+import { layoutPath } from '../image/name.js';
+import { openLayoutPath } from '../image/open.js';
+import { blobsOf, bottomUp } from '../image/source.js';
+import type { Layout } from '../oci/layout.js';
 import { parseReference, type ImageReference } from '../oci/reference.js';
 import { RegistryClient, type ClientOptions } from './client.js';
 
@@ -51,16 +48,15 @@ function parseTargets(refs: readonly string[]): ImageReference[] {
   });
 }
 
-export async function pushLayout(
-  layout: Layout,
+/** Pushes an image, from wherever it was opened, to every ref. */
+export async function pushImage(
+  root: ImageNode,
   refs: readonly string[],
   opts: PushOptions = {},
 ): Promise<PushResult> {
   const targets = parseTargets(refs);
   const log = opts.log ?? (() => {});
-  const root = layoutRoot(layout.index);
-  const nodes = await manifestsFrom(root, (d) => readBlob(layout, d.digest));
-  const top = nodes.at(-1)!;
+  const nodes = await bottomUp(root);
   const stats = { uploaded: 0, mounted: 0, skipped: 0, bytesUploaded: 0 };
   const clients = new Map<string, RegistryClient>();
   const client = async (registry: string) => {
@@ -69,7 +65,7 @@ export async function pushLayout(
     return c;
   };
 
-  const bases = await baseRepositories(nodes, layout);
+  const bases = baseRepositories(nodes);
   // Each distinct repository gets the whole image by digest first.
   const repos = [...new Map(targets.map((t) => [`${t.registry}/${t.repository}`, t])).values()];
   const done: ImageReference[] = [];
@@ -81,35 +77,33 @@ export async function pushLayout(
       // The base image's layers are usually already in its repository.
       ...bases.filter((b) => b.registry === repo.registry).map((b) => b.repository),
     ].filter((r, i, all) => r !== repo.repository && all.indexOf(r) === i);
-    await pushNodes(c, repo.repository, nodes, layout, { ...opts, mountFrom }, stats, log);
+    await pushNodes(c, repo.repository, nodes, { ...opts, mountFrom }, stats, log);
     done.push(repo);
   }
   // Then the tags, all blobs and children being in place.
   for (const t of targets) {
     const c = await client(t.registry);
     if (t.tag) {
-      await c.putManifest(t.repository, t.tag, top.bytes, top.descriptor.mediaType);
+      await c.putManifest(t.repository, t.tag, root.bytes, root.descriptor.mediaType);
       log(`tagged ${t.registry}/${t.repository}:${t.tag}`);
-    } else if (t.digest !== top.descriptor.digest) {
+    } else if (t.digest !== root.descriptor.digest) {
       throw new KuboxError(
         'usage',
-        `target ${t.registry}/${t.repository}@${t.digest} does not match the image's digest ${top.descriptor.digest}`,
+        `target ${t.registry}/${t.repository}@${t.digest} does not match the image's digest ${root.descriptor.digest}`,
       );
     }
   }
-  return { digest: top.descriptor.digest, refs: [...refs], blobs: stats };
+  return { digest: root.descriptor.digest, refs: [...refs], blobs: stats };
 }
 
 /** Repositories named by the images' `org.opencontainers.image.base.name` labels. */
-async function baseRepositories(nodes: ManifestNode[], layout: Layout): Promise<ImageReference[]> {
+function baseRepositories(nodes: readonly ImageNode[]): ImageReference[] {
   const out: ImageReference[] = [];
   for (const n of nodes) {
-    const config = n.blobs[0];
-    if (!config || !/config/.test(config.mediaType)) continue;
-    const parsed = JSON.parse((await readBlob(layout, config.digest)).toString('utf8')) as {
-      config?: { Labels?: Record<string, string> };
-    };
-    const base = parsed.config?.Labels?.['org.opencontainers.image.base.name'];
+    const base =
+      n.kind === 'image'
+        ? n.config.config?.Labels?.['org.opencontainers.image.base.name']
+        : undefined;
     try {
       if (base) out.push(parseReference(base));
     } catch {
@@ -122,14 +116,12 @@ async function baseRepositories(nodes: ManifestNode[], layout: Layout): Promise<
 async function pushNodes(
   c: RegistryClient,
   repo: string,
-  nodes: ManifestNode[],
-  layout: Layout,
+  nodes: readonly ImageNode[],
   opts: PushOptions,
   stats: PushResult['blobs'],
   log: (m: string) => void,
 ): Promise<void> {
-  const blobs = [...new Map(nodes.flatMap((n) => n.blobs).map((b) => [b.digest, b])).values()];
-  await pool(blobs, opts.concurrency ?? 4, async (b) => {
+  await pool(blobsOf(nodes), opts.concurrency ?? 4, async (b) => {
     if (await c.blobExists(repo, b.digest)) {
       stats.skipped++;
       return;
@@ -147,39 +139,32 @@ async function pushNodes(
       location = mounted;
       break;
     }
-    const size = await blobSize(layout, b.digest);
-    if (size !== b.size)
-      throw new KuboxError(
-        'io',
-        `blob ${b.digest} is ${size} bytes in the layout, its descriptor says ${b.size}`,
-      );
-    await c.uploadBlob(
-      repo,
-      { digest: b.digest, size },
-      (start, end) => blobStream(layout, b.digest, start, end),
-      {
-        ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
-        ...(location ? { location } : {}),
-      },
-    );
+    await c.uploadBlob(repo, b, (start, end) => b.open(start, end), {
+      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+      ...(location ? { location } : {}),
+    });
     stats.uploaded++;
-    stats.bytesUploaded += size;
-    log(`pushed ${b.digest.slice(7, 19)} (${size} bytes)`);
+    stats.bytesUploaded += b.size;
+    log(`pushed ${b.digest.slice(7, 19)} (${b.size} bytes)`);
   });
   for (const n of nodes)
     await c.putManifest(repo, n.descriptor.digest, n.bytes, n.descriptor.mediaType);
 }
 
-/** Opens `oci:PATH` (or a bare path), pushes it, and cleans up. */
+/** Pushes an opened layout (the library's entry point). */
+export async function pushLayout(
+  layout: Layout,
+  refs: readonly string[],
+  opts: PushOptions = {},
+): Promise<PushResult> {
+  return pushImage(await layoutImage(layout.dir, layout.index), refs, opts);
+}
+
+/** Pushes the layout directory or archive at `oci:PATH` (or a bare path). */
 export async function push(
   source: string,
   refs: readonly string[],
   opts: PushOptions = {},
 ): Promise<PushResult> {
-  const layout = await openLayout(source.replace(/^oci:/, ''));
-  try {
-    return await pushLayout(layout, refs, opts);
-  } finally {
-    await layout.close();
-  }
+  return pushImage(await openLayoutPath(layoutPath(source) ?? source), refs, opts);
 }

@@ -21,6 +21,7 @@ import { basename, resolve } from 'node:path';
 import { KuboxError } from '../errors.js';
 import { isLoopbackRegistry } from '../registry/client.js';
 import { run, type RunResult } from '../exec.js';
+import { parseImageName, type ImageName } from '../image/name.js';
 import { parseReference, ReferenceError } from '../oci/reference.js';
 
 /**
@@ -54,19 +55,9 @@ export type ScanTarget = { kind: 'archive'; path: string } | { kind: 'remote'; r
  * else must be a registry reference. Bad input is a `usage` error (exit 2).
  */
 export function parseTarget(target: string, cwd: string = process.cwd()): ScanTarget {
-  if (target.startsWith('oci:')) {
-    const rel = target.slice(4);
-    if (!rel) throw new KuboxError('usage', 'oci: needs a path, e.g. oci:out/py-kube.oci.tar');
-    const path = resolve(cwd, rel);
-    if (!existsSync(path)) {
-      throw new KuboxError('usage', `${rel}: no such file or directory`, {
-        hint: 'build the archive first: kubox build --output oci:PATH',
-      });
-    }
-    return { kind: 'archive', path };
-  }
+  let name: ImageName;
   try {
-    parseReference(target);
+    name = parseImageName(target);
   } catch (e) {
     if (e instanceof ReferenceError) {
       throw new KuboxError('usage', `"${target}" is not an image reference: ${e.message}`, {
@@ -75,7 +66,15 @@ export function parseTarget(target: string, cwd: string = process.cwd()): ScanTa
     }
     throw e;
   }
-  return { kind: 'remote', ref: target };
+  if (name.kind === 'registry') return { kind: 'remote', ref: target };
+  if (!name.path) throw new KuboxError('usage', 'oci: needs a path, e.g. oci:out/py-kube.oci.tar');
+  const path = resolve(cwd, name.path);
+  if (!existsSync(path)) {
+    throw new KuboxError('usage', `${name.path}: no such file or directory`, {
+      hint: 'build the archive first: kubox build --output oci:PATH',
+    });
+  }
+  return { kind: 'archive', path };
 }
 
 /** Go duration for Trivy's --timeout, in whole seconds (at least 1s). */

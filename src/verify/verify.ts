@@ -9,11 +9,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
 import { run } from '../exec.js';
 import { pool } from '../pool.js';
-import { inspectRemote } from '../registry/remote.js';
-import { checkDocker, docker } from '../engines/buildx/docker.js';
-import { readArchive } from '../oci/archive.js';
+import { docker } from '../docker.js';
+import { checkDocker } from '../engines/buildx/docker.js';
+import { openLayoutPath, openImage } from '../image/open.js';
+import { parseImageName, type ImageName } from '../image/name.js';
+import { summarize } from '../image/summary.js';
 import { hostPlatform, qemuHandler } from '../oci/platform.js';
-import { parseReference } from '../oci/reference.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Plan } from '../plan/plan.js';
 import { judgeExec, planChecks, type ExecCheck, type VerifyCheck } from './checks.js';
@@ -54,7 +55,7 @@ interface Resolved {
 }
 
 async function loadArchive(path: string): Promise<Resolved> {
-  const summary = await readArchive(path);
+  const summary = await summarize(await openLayoutPath(path));
   const res = await docker(['load', '--input', path]);
   if (res.exitCode !== 0)
     throw new KuboxError('io', `docker load ${path} failed: ${res.stderr.trim()}`);
@@ -72,23 +73,30 @@ async function loadArchive(path: string): Promise<Resolved> {
 }
 
 async function resolveTargets(image: string): Promise<Resolved> {
-  if (image.startsWith('oci:')) return loadArchive(image.slice(4));
   let remoteError: unknown;
+  let name: ImageName | undefined;
   try {
-    const ref = parseReference(image);
-    const summary = await inspectRemote(image);
-    const repo = `${ref.registry}/${ref.repository}`;
-    return {
-      digest: summary.digest,
-      // Run each platform by its digest, so the checked bits are the pushed bits.
-      targets: summary.images.map((i) => ({
-        platform: i.platform,
-        config: i.config,
-        runRef: `${repo}@${i.digest}`,
-      })),
-    };
+    name = parseImageName(image);
   } catch (e) {
     remoteError = e;
+  }
+  if (name?.kind === 'layout') return loadArchive(name.path);
+  if (name) {
+    try {
+      const summary = await summarize(await openImage(name));
+      const repo = `${name.ref.registry}/${name.ref.repository}`;
+      return {
+        digest: summary.digest,
+        // Run each platform by its digest, so the checked bits are the pushed bits.
+        targets: summary.images.map((i) => ({
+          platform: i.platform,
+          config: i.config,
+          runRef: `${repo}@${i.digest}`,
+        })),
+      };
+    } catch (e) {
+      remoteError = e;
+    }
   }
   const local = await docker(['image', 'inspect', '--format', '{{json .}}', image]);
   if (local.exitCode !== 0) {

@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBaseTree, type BaseTree } from '../../src/oci/base-tree.js';
 import type { FileEntry } from '../../src/oci/file-entry.js';
-import { writeLayer } from '../../src/oci/layer.js';
+import { writeLayer } from '../../src/image/write-layer.js';
 import { blobPath, openLayout, readBlob, type Layout } from '../../src/oci/layout.js';
 import type { Index, Manifest } from '../../src/oci/types.js';
 import { pull } from '../../src/registry/remote.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readArchive } from '../../src/oci/archive.js';
+import { readArchive } from '../../src/image/summary.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { kubox } from '../support/cli.js';
 import { loadEnv, localSpec, specYaml, type E2eEnv } from '../support/e2e-env.js';

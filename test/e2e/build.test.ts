@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readArchive } from '../../src/oci/archive.js';
+import { readArchive } from '../../src/image/summary.js';
 import { kubox } from '../support/cli.js';
 import { loadEnv, localSpec, SEED_PIP_CHECKS, specYaml, type E2eEnv } from '../support/e2e-env.js';
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readArchive } from '../../src/oci/archive.js';
+import { readArchive } from '../../src/image/summary.js';
 import { NO_PYTHON, pythonArgv } from '../../src/verify/checks.js';
 import type { Lock } from '../../src/engines/native/lock.js';
 import { kubox } from '../support/cli.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildArgv, buildLabels, createBuilderArgv } from '../../src/engines/buildx/argv.js';
+import { buildArgv, createBuilderArgv } from '../../src/engines/buildx/argv.js';
+import { buildLabels } from '../../src/engines/labels.js';
 import { defaultOutput } from '../../src/engines/options.js';
 import { buildEpoch } from '../../src/git.js';
 import { makePlan } from '../../src/plan/plan.js';

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   diagnoseBuildFailure,
   diagnoseBuildxVersion,
-  diagnoseDockerVersion,
   EMULATOR_HINT,
   errorLines,
   missingEmulators,
   parseBuilderPlatforms,
 } from '../../src/engines/buildx/diagnose.js';
+import { diagnoseDockerVersion } from '../../src/docker.js';
 
 const DIGEST = 'sha256:21e39cf1815802d4c6f89a0d3a166cc67ce58f95b6d1639e68a394c99310d2e5';
 const BASE = `python:3.13-slim@${DIGEST}`;

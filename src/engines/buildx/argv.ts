@@ -2,14 +2,8 @@
  * The argument lists kubox gives `docker buildx`. Pure functions, so the exact
  * command line is unit-tested without a daemon; build.ts runs them.
  */
+import type { BuildOutput } from '../options.js';
 import type { Plan } from '../../plan/plan.js';
-import { OCI } from '../../plan/plan.js';
-
-export type BuildOutput =
-  | { type: 'push' }
-  | { type: 'load' }
-  /** An OCI image layout archive (tar) written to `path`. */
-  | { type: 'oci'; path: string };
 
 export interface BuildxRequest {
   builder: string;
@@ -26,15 +20,6 @@ export interface BuildxRequest {
   metadataFile: string;
   network?: string;
   progress?: 'auto' | 'plain' | 'tty' | 'quiet';
-}
-
-/** The build-time labels the seed's build.sh sets, from when and what is built. */
-export function buildLabels(created: Date, revision: string | undefined): Record<string, string> {
-  const labels: Record<string, string> = {
-    [`${OCI}.created`]: created.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  };
-  if (revision) labels[`${OCI}.revision`] = revision;
-  return labels;
 }
 
 export function buildArgv(plan: Plan, req: BuildxRequest): string[] {

@@ -12,14 +12,16 @@ import { KuboxError } from '../../errors.js';
 import { writeOutputFile } from '../../fs.js';
 import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
-import { readArchive, type ImageSummary } from '../../oci/archive.js';
+import { openArchive } from '../../image/archive.js';
+import { summarize, type ImageSummary } from '../../image/summary.js';
 import { parseReference } from '../../oci/reference.js';
 import type { Plan } from '../../plan/plan.js';
-import { buildArgv, buildLabels, type BuildOutput } from './argv.js';
-import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
+import { buildLabels } from '../labels.js';
+import { buildRequest, type BuildOptions, type BuildOutput, type BuildResult } from '../options.js';
+import { buildArgv } from './argv.js';
 import { diagnoseBuildFailure } from './diagnose.js';
 import { checkDocker, prepareBuilder } from './docker.js';
-import { push } from '../../registry/push.js';
+import { publish } from '../../publish.js';
 
 export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
   const { cwd, log, platforms, output, tags } = buildRequest(plan, opts);
@@ -81,7 +83,7 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
       // or FIFO: copied into it once buildx is done), and read back before that.
       await writeOutputFile(output.path, async (file) => {
         await runBuildx({ type: 'oci', path: file });
-        summary = await readArchive(file);
+        summary = await summarize(await openArchive(file));
       });
     } else if (output.type === 'push') {
       // kubox's registry client pushes exactly what was built, with its retries,
@@ -89,9 +91,9 @@ export async function build(plan: Plan, opts: BuildOptions = {}): Promise<BuildR
       // docker driver pushes twice).
       const archive = join(work, 'push.oci.tar');
       await runBuildx({ type: 'oci', path: archive });
-      summary = await readArchive(archive);
-      log(`pushing ${tags.join(', ')}`);
-      await push(`oci:${archive}`, tags, { log });
+      const image = await openArchive(archive);
+      summary = await summarize(image);
+      await publish(image, output, tags, log);
     } else {
       await runBuildx(output);
       digest = await readMetadataDigest(metadataFile);

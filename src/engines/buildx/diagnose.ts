@@ -8,33 +8,6 @@ import { qemuHandler } from '../../oci/platform.js';
 export const EMULATOR_HINT =
   'register QEMU for the platform: `apt-get install qemu-user-static binfmt-support` (Debian/Ubuntu) or `docker run --privileged --rm tonistiigi/binfmt --install all`, or build only the native platform with --platform';
 
-/** Why `docker version` failed: docker is missing, or its daemon cannot be reached. */
-export function diagnoseDockerVersion(res: {
-  missing: boolean;
-  exitCode: number;
-  stderr: string;
-}): KuboxError | undefined {
-  if (res.missing) {
-    return new KuboxError('docker-missing', 'docker is not installed (no `docker` on PATH)', {
-      hint: 'install Docker Engine with the buildx plugin (https://docs.docker.com/engine/install/), or put docker on PATH',
-    });
-  }
-  if (res.exitCode !== 0) {
-    const first = res.stderr.split('\n').find((l) => l.trim()) ?? 'no answer';
-    const perm = /permission denied/i.test(res.stderr);
-    return new KuboxError(
-      'daemon-unreachable',
-      `the Docker daemon is not reachable: ${first.trim()}`,
-      {
-        hint: perm
-          ? 'add your user to the docker group (or run with sudo), then log in again'
-          : 'start it (`sudo systemctl start docker`, or dockerd), or point DOCKER_HOST / `docker context use` at a running one',
-      },
-    );
-  }
-  return undefined;
-}
-
 export function diagnoseBuildxVersion(res: {
   exitCode: number;
   stderr: string;

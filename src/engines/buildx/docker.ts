@@ -2,25 +2,14 @@
  * Talking to docker for everything around a build: is it there, which builder,
  * what can that builder run. Each failure becomes a KuboxError with its fix.
  */
+import { checkDockerEngine, docker } from '../../docker.js';
 import { KuboxError } from '../../errors.js';
-import { run } from '../../exec.js';
 import { createBuilderArgv, type BuilderConfig } from './argv.js';
-import {
-  diagnoseBuildxVersion,
-  diagnoseDockerVersion,
-  missingEmulators,
-  parseBuilderPlatforms,
-} from './diagnose.js';
-
-export async function docker(args: readonly string[]) {
-  return run('docker', args);
-}
+import { diagnoseBuildxVersion, missingEmulators, parseBuilderPlatforms } from './diagnose.js';
 
 /** Fails unless docker, its daemon and the buildx plugin are all usable. */
 export async function checkDocker(): Promise<void> {
-  const version = await docker(['version', '--format', '{{.Server.Version}}']);
-  const err = diagnoseDockerVersion(version);
-  if (err) throw err;
+  await checkDockerEngine();
   const buildx = await docker(['buildx', 'version']);
   const bErr = diagnoseBuildxVersion(buildx);
   if (bErr) throw bErr;

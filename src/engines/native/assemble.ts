@@ -19,7 +19,7 @@ import { caCertificates } from '../../native/ca-certificates.js';
 import { mapEntries, usrMergeMap } from '../../native/usrmerge.js';
 import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';
 import type { BaseTree } from '../../oci/base-tree.js';
-import { whiteout } from '../../oci/layer.js';
+import { whiteout } from '../../image/write-layer.js';
 import type { Plan } from '../../plan/plan.js';
 import type { BaseFacts } from './facts.js';
 import type { DebMeta } from './deb-meta.js';

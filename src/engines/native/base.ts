@@ -4,41 +4,25 @@
  * has installed, its users, its Python. Manifests and blobs are immutable by
  * digest, so a cached base needs no registry at all on the next build.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KuboxError } from '../../errors.js';
 import { HttpError } from '../../http/error.js';
-import { blobPath, writeBlob } from '../../oci/layout.js';
+import { cachedSource } from '../../image/cache.js';
+import type { Image, ImageNode } from '../../image/model.js';
+import { lazyClient, registrySource } from '../../image/registry.js';
+import { openDigest, type Source } from '../../image/source.js';
+import { blobPath } from '../../oci/layout.js';
 import { parsePlatform } from '../../oci/platform.js';
 import { parseReference } from '../../oci/reference.js';
-import { isIndex, type Descriptor, type Index, type Manifest } from '../../oci/types.js';
-import { RegistryClient, type ClientOptions } from '../../registry/client.js';
+import type { Descriptor } from '../../oci/types.js';
+import type { ClientOptions } from '../../registry/client.js';
 import { BaseTree, readBaseTree, type TreeNode } from '../../oci/base-tree.js';
 import { writeFileAtomic } from '../../fs.js';
 import type { Plan } from '../../plan/plan.js';
 import { SCRATCH } from '../../spec/schema.js';
 import { baseFacts, type BaseFacts } from './facts.js';
 import { scratchBase, scratchFacts } from './scratch.js';
-
-/** The config as stored: kubox keeps every field it does not change. */
-export type RawConfig = Record<string, unknown> & {
-  architecture: string;
-  os: string;
-  rootfs: { type: string; diff_ids: string[] };
-  config?: Record<string, unknown>;
-  history?: Record<string, unknown>[];
-};
-
-export interface BaseImage {
-  platform: string;
-  manifest: Manifest;
-  manifestDescriptor: Descriptor;
-  config: RawConfig;
-  configDigest: string;
-  /** Layer blobs in the cache, bottom first. */
-  layerPaths: string[];
-}
 
 /** Files of the base the native engine reads; everything else is only listed. */
 export function keepBaseFile(path: string): boolean {
@@ -52,24 +36,6 @@ export function keepBaseFile(path: string): boolean {
   );
 }
 
-/** Reads a blob from the cache, or fetches it (digest-checked) into the cache first. */
-async function cachedBlob(
-  cacheRoot: string,
-  digest: string,
-  fetch: () => Promise<NodeJS.ReadableStream | Buffer>,
-): Promise<string> {
-  const path = blobPath(cacheRoot, digest);
-  if (!existsSync(path)) {
-    const content = await fetch();
-    await writeBlob(
-      cacheRoot,
-      digest,
-      Buffer.isBuffer(content) ? content : (content as import('node:stream').Readable),
-    );
-  }
-  return path;
-}
-
 function matches(d: Descriptor, platform: string): boolean {
   const want = parsePlatform(platform);
   return (
@@ -79,90 +45,69 @@ function matches(d: Descriptor, platform: string): boolean {
   );
 }
 
+/** The platform's image of the base: its index's entry for it, or the one image it is. */
+async function platformImage(reference: string, root: ImageNode, platform: string): Promise<Image> {
+  if (root.kind === 'image') {
+    const want = parsePlatform(platform);
+    if (root.config.architecture !== want.architecture)
+      throw new KuboxError(
+        'base-not-found',
+        `base image ${reference} is ${root.config.os}/${root.config.architecture} only, not ${platform}`,
+      );
+    return root;
+  }
+  const found = root.manifest.manifests.find((d) => matches(d, platform));
+  if (!found)
+    throw new KuboxError(
+      'base-not-found',
+      `base image ${reference} has no ${platform} image (it has ${root.manifest.manifests
+        .map((d) => (d.platform ? `${d.platform.os}/${d.platform.architecture}` : '?'))
+        .join(', ')})`,
+      { hint: 'choose a base that supports every platform in platforms:' },
+    );
+  const image = await root.child(found);
+  if (image.kind !== 'image')
+    throw new KuboxError(
+      'base-not-found',
+      `base image ${reference}: its ${platform} entry is an index`,
+    );
+  return image;
+}
+
 /**
  * Every requested platform of the base, from the index its pinned digest
- * names. A registry is contacted only for what the cache does not have.
+ * names, read through kubox's cache: the registry is contacted only for what
+ * the cache does not have, and every layer is in the cache when this returns
+ * (a build's layout links them from there).
  */
 export async function pullBase(
   reference: string,
   platforms: readonly string[],
   cacheRoot: string,
   opts: ClientOptions = {},
-): Promise<BaseImage[]> {
+): Promise<Image[]> {
   const ref = parseReference(reference);
   if (!ref.digest) throw new KuboxError('spec', `base ${reference} is not pinned by digest`);
-  let client: RegistryClient | undefined;
-  const connect = async () => (client ??= await RegistryClient.connect(ref.registry, opts));
-  const manifestBytes = async (digest: string) =>
-    readFile(
-      await cachedBlob(cacheRoot, digest, async () => {
-        try {
-          return (await (await connect()).getManifest(ref.repository, digest)).bytes;
-        } catch (e) {
-          if (e instanceof HttpError && e.status === 404)
-            throw new KuboxError('base-not-found', `base image ${reference} was not found`, {
-              hint: 'check the name and digest (`kubox pin` finds the current digest of a tag)',
-              cause: e,
-            });
-          throw e;
-        }
+  const registry = registrySource(lazyClient(ref.registry, opts), ref.repository);
+  const upstream: Source = {
+    ...registry,
+    manifest: (d) =>
+      registry.manifest(d).catch((e: unknown) => {
+        if (e instanceof HttpError && e.status === 404)
+          throw new KuboxError('base-not-found', `base image ${reference} was not found`, {
+            hint: 'check the name and digest (`kubox pin` finds the current digest of a tag)',
+            cause: e,
+          });
+        throw e;
       }),
-    );
-  const blob = async (digest: string) =>
-    cachedBlob(cacheRoot, digest, async () => (await connect()).getBlob(ref.repository, digest));
-
-  const rootBytes = await manifestBytes(ref.digest);
-  const root = JSON.parse(rootBytes.toString('utf8')) as Index | Manifest;
-  const rootIsIndex = 'manifests' in root || isIndex(root.mediaType);
-
+  };
+  const cache = cachedSource(cacheRoot, upstream);
+  const root = await openDigest(cache, ref.digest);
   return Promise.all(
     platforms.map(async (platform) => {
-      let descriptor: Descriptor;
-      if (rootIsIndex) {
-        const found = (root as Index).manifests.find((d) => matches(d, platform));
-        if (!found)
-          throw new KuboxError(
-            'base-not-found',
-            `base image ${reference} has no ${platform} image (it has ${(root as Index).manifests
-              .map((d) => (d.platform ? `${d.platform.os}/${d.platform.architecture}` : '?'))
-              .join(', ')})`,
-            { hint: 'choose a base that supports every platform in platforms:' },
-          );
-        descriptor = found;
-      } else {
-        descriptor = {
-          mediaType: (root as Manifest).mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
-          digest: ref.digest!,
-          size: rootBytes.length,
-        };
-      }
-      const bytes = rootIsIndex ? await manifestBytes(descriptor.digest) : rootBytes;
-      const manifest = JSON.parse(bytes.toString('utf8')) as Manifest;
-      const config = JSON.parse(
-        (await readFile(await blob(manifest.config.digest))).toString('utf8'),
-      ) as RawConfig;
-      if (!rootIsIndex) {
-        const want = parsePlatform(platform);
-        if (config.architecture !== want.architecture)
-          throw new KuboxError(
-            'base-not-found',
-            `base image ${reference} is ${config.os}/${config.architecture} only, not ${platform}`,
-          );
-      }
-      const layerPaths: string[] = [];
-      for (const l of manifest.layers) layerPaths.push(await blob(l.digest));
-      return {
-        platform,
-        manifest,
-        manifestDescriptor: {
-          mediaType: descriptor.mediaType,
-          digest: descriptor.digest,
-          size: descriptor.size,
-        },
-        config,
-        configDigest: manifest.config.digest,
-        layerPaths,
-      };
+      const image = await platformImage(reference, root, platform);
+      for (const l of image.layers) await cache.keep(l);
+      return image;
     }),
   );
 }
@@ -172,8 +117,8 @@ export async function pullBase(
  * second for a slim base); the result depends only on the manifest, so it is
  * kept in the cache as a listing plus the few files kubox reads.
  */
-export async function baseTree(base: BaseImage, cacheRoot: string): Promise<BaseTree> {
-  const path = join(cacheRoot, 'derived', 'base-tree-v1', `${base.manifestDescriptor.digest}.json`);
+export async function baseTree(base: Image, cacheRoot: string): Promise<BaseTree> {
+  const path = join(cacheRoot, 'derived', 'base-tree-v1', `${base.descriptor.digest}.json`);
   try {
     const saved = JSON.parse(await readFile(path, 'utf8')) as {
       nodes: [string, TreeNode][];
@@ -189,7 +134,9 @@ export async function baseTree(base: BaseImage, cacheRoot: string): Promise<Base
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
-  const tree = await readBaseTree(base.layerPaths, keepBaseFile);
+  // pullBase left every layer in the cache.
+  const layers = base.layers.map((l) => blobPath(cacheRoot, l.digest));
+  const tree = await readBaseTree(layers, keepBaseFile);
   const nodes: [string, TreeNode][] = [];
   const contents: [string, string][] = [];
   for (const p of tree.paths()) {
@@ -203,7 +150,9 @@ export async function baseTree(base: BaseImage, cacheRoot: string): Promise<Base
 
 /** A platform of the base: the image, its filesystem, and what kubox reads from it. */
 export interface PlatformBase {
-  image: BaseImage;
+  /** As the spec names it (the image's own config may add a variant: linux/arm64/v8). */
+  platform: string;
+  image: Image;
   tree: BaseTree;
   facts: BaseFacts;
 }
@@ -215,14 +164,15 @@ export async function loadBases(
 ): Promise<PlatformBase[]> {
   if (plan.spec.base === SCRATCH)
     return platforms.map((p) => ({
+      platform: p,
       image: scratchBase(p),
       ...scratchFacts(p, plan.spec.apt.release!),
     }));
   const images = await pullBase(plan.spec.base, platforms, root);
   return Promise.all(
-    images.map(async (image): Promise<PlatformBase> => {
+    images.map(async (image, i): Promise<PlatformBase> => {
       const tree = await baseTree(image, root);
-      return { image, tree, facts: baseFacts(tree, plan.spec.base) };
+      return { platform: platforms[i]!, image, tree, facts: baseFacts(tree, plan.spec.base) };
     }),
   );
 }

@@ -6,64 +6,27 @@
  * (platform-image.ts), and every platform lands in one index. Same spec +
  * same lock = same index digest.
  */
-import { copyFile, link, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDir, ContentCache } from '../../cache.js';
 import { KuboxError } from '../../errors.js';
 import { fetchAll } from '../../http/download.js';
 import { HttpError } from '../../http/error.js';
-import { run } from '../../exec.js';
 import { buildEpoch, sourceInfo } from '../../git.js';
-import { canonicalJson, indexFor } from '../../oci/image-build.js';
-import { blobPath, createLayout, openLayout, packLayout, writeIndex } from '../../oci/layout.js';
-import { parseReference, qualifiedName } from '../../oci/reference.js';
+import { canonicalJson, describe, indexFor } from '../../image/append.js';
+import { layoutSource } from '../../image/layout-dir.js';
+import { openNode } from '../../image/source.js';
+import { storeBlob } from '../../oci/layout.js';
 import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
-import { pushLayout, type PushResult } from '../../registry/push.js';
-import { buildLabels } from '../buildx/argv.js';
-import { diagnoseDockerVersion } from '../buildx/diagnose.js';
+import { publish } from '../../publish.js';
+import { checkDockerEngine } from '../../docker.js';
+import { buildLabels } from '../labels.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
 import { lockFor, lockState } from './locking.js';
-import { buildPlatform, storeBlob, type BuiltPlatform } from './platform-image.js';
-
-/** An OCI layout of just this image, its blobs hard-linked from the cache (copied across devices). */
-async function layoutOf(
-  root: string,
-  dir: string,
-  indexDigest: string,
-  indexSize: number,
-  blobs: Iterable<string>,
-  name?: string,
-) {
-  await createLayout(dir);
-  for (const digest of new Set(blobs)) {
-    const from = blobPath(root, digest);
-    const to = blobPath(dir, digest);
-    await link(from, to).catch(() => copyFile(from, to));
-  }
-  await writeIndex(dir, {
-    schemaVersion: 2,
-    manifests: [
-      {
-        mediaType: MediaType.ociIndex,
-        digest: indexDigest,
-        size: indexSize,
-        // As BuildKit writes them: docker load names the image after io.containerd.image.name.
-        ...(name
-          ? {
-              annotations: {
-                'io.containerd.image.name': qualifiedName(parseReference(name)),
-                'org.opencontainers.image.ref.name': parseReference(name).tag ?? 'latest',
-              },
-            }
-          : {}),
-      },
-    ],
-  });
-}
+import { buildPlatform, type BuiltPlatform } from './platform-image.js';
 
 export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
   const { cwd, log, platforms, output, tags } = buildRequest(plan, opts);
@@ -71,12 +34,7 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const root = opts.cacheDir ?? cacheDir();
   const cache = new ContentCache(join(root, 'blobs'));
   // --load needs a Docker engine: say so before the work, not after it.
-  if (output.type === 'load') {
-    const err = diagnoseDockerVersion(
-      await run('docker', ['version', '--format', '{{.Server.Version}}']),
-    );
-    if (err) throw err;
-  }
+  if (output.type === 'load') await checkDockerEngine();
 
   // The lock covers every platform of the spec, whatever subset this build makes; one this
   // build does not make may be left out of it, when it cannot be resolved.
@@ -93,11 +51,11 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
   const epoch = buildEpoch(process.env, { commitTime: lock.sourceDateEpoch });
 
   // Everything the lock names, by sha256, in parallel; cached files are not fetched again.
-  const wanted = bases.filter((b) => platforms.includes(b.image.platform));
+  const wanted = bases.filter((b) => platforms.includes(b.platform));
   const items = [
     ...lock.keys.map((k) => ({ url: k.url, sha256: k.sha256, what: `${k.name} signing key` })),
     ...wanted.flatMap((b) => {
-      const p = lock.platforms[b.image.platform]!; // lockFor re-resolves a lock without it
+      const p = lock.platforms[b.platform]!; // lockFor re-resolves a lock without it
       return [
         ...p.debs.map((d) => ({
           url: d.url,
@@ -129,7 +87,7 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
 
   const info = await sourceInfo(cwd);
   const labels = { ...plan.labels, ...buildLabels(new Date(epoch * 1000), info.revision) };
-  log(`assembling ${wanted.map((b) => b.image.platform).join(', ')}`);
+  log(`assembling ${wanted.map((b) => b.platform).join(', ')}`);
   // One platform at a time: each already keeps every core busy with its layers, and
   // holding two platforms' unpacked packages at once would double the peak memory.
   const built: BuiltPlatform[] = [];
@@ -140,40 +98,16 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     built.push(one);
   }
 
-  const indexBytes = canonicalJson(indexFor(built.map((b) => b.descriptor)));
-  const indexDigest = await storeBlob(root, indexBytes);
-  const blobs = [indexDigest, ...built.flatMap((b) => b.blobs)];
+  const indexBytes = canonicalJson(indexFor(built.map((b) => b.image.descriptor)));
+  await storeBlob(root, indexBytes);
+  // The image as the cache holds it: every blob is there, so the layout links them.
+  const image = await openNode(
+    layoutSource(root),
+    describe(indexBytes, MediaType.ociIndex),
+    indexBytes,
+  );
 
-  let pushed: PushResult | undefined;
-  const work = await mkdtemp(join(tmpdir(), 'kubox-native-'));
-  try {
-    const dir = join(work, 'layout');
-    await layoutOf(root, dir, indexDigest, indexBytes.length, blobs, tags[0]);
-    if (output.type === 'oci') {
-      await packLayout(dir, output.path);
-    } else if (output.type === 'push') {
-      log(`pushing ${tags.join(', ')}`);
-      // pushLayout mounts the base's layers from the repository the base.name label names.
-      pushed = await pushLayout(await openLayout(dir), tags, { log });
-    } else {
-      const archive = join(work, 'image.oci.tar');
-      await packLayout(dir, archive);
-      const res = await run('docker', ['load', '--input', archive]);
-      if (res.exitCode !== 0)
-        throw new KuboxError('build-failed', `docker load failed: ${res.stderr.trim()}`, {
-          hint: 'is a Docker engine running? Without one, write an archive (--output oci:PATH) or --push',
-        });
-      for (const t of tags) {
-        // docker load names the image after the archive's ref.name; tag the rest.
-        if (t === tags[0]) continue;
-        const tagged = await run('docker', ['tag', tags[0]!, t]);
-        if (tagged.exitCode !== 0)
-          throw new KuboxError('build-failed', `docker tag ${t} failed: ${tagged.stderr.trim()}`);
-      }
-    }
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const { pushed } = await publish(image, output, tags, log);
 
   const warnings = [...new Set(built.flatMap((b) => b.warnings))];
   return {
@@ -182,8 +116,8 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     platforms,
     builder: 'native',
     engine: 'native',
-    digest: indexDigest,
-    images: built.map((b) => ({ platform: b.platform, digest: b.descriptor.digest })),
+    digest: image.descriptor.digest,
+    images: built.map((b) => ({ platform: b.platform, digest: b.image.descriptor.digest })),
     labels,
     warnings,
     lock: { path: lockFile, written },

@@ -14,10 +14,13 @@ import { KuboxError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs.js';
 import { scriptEffects } from '../../native/maintscripts.js';
 import type { FileEntry } from '../../oci/file-entry.js';
-import { appendLayers, canonicalJson, manifestFor } from '../../oci/image-build.js';
-import { whiteout, writeLayer, type LayerBlob } from '../../oci/layer.js';
-import { blobPath, writeBlob } from '../../oci/layout.js';
-import { MediaType, type Descriptor } from '../../oci/types.js';
+import { appendLayers, canonicalJson, manifestFor } from '../../image/append.js';
+import { whiteout, writeLayer, type LayerBlob } from '../../image/write-layer.js';
+import { layoutSource } from '../../image/layout-dir.js';
+import type { Image } from '../../image/model.js';
+import { readImage } from '../../image/source.js';
+import { blobPath, storeBlob } from '../../oci/layout.js';
+import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
 import { wheelArch } from '../../python/target.js';
 import { installWheel } from '../../python/wheel.js';
@@ -103,12 +106,13 @@ export function debianBuckets<T extends { name: string }>(
   return buckets.map((b, bucket) => ({ bucket, debs: b })).filter((b) => b.debs.length > 0);
 }
 
+/** One platform built: the image, as kubox's cache holds it, and what the build says about it. */
 export interface BuiltPlatform {
   platform: string;
-  descriptor: Descriptor;
+  /** Its descriptor carries the platform, as the index lists it. */
+  image: Image;
+  /** kubox's layers, for the log: what each holds and whether the cache had it. */
   layers: { digest: string; createdBy: string; cached: boolean }[];
-  /** Every blob the image needs: the manifest, its config, the base's and kubox's layers. */
-  blobs: string[];
   warnings: string[];
 }
 
@@ -123,17 +127,16 @@ export async function buildPlatform(
   labels: Record<string, string>,
   root: string,
 ): Promise<BuiltPlatform> {
-  const { image, tree, facts } = base;
-  const locked = lock.platforms[image.platform]!;
-  if (locked.base.manifest !== image.manifestDescriptor.digest)
+  const { platform, image, tree, facts } = base;
+  const locked = lock.platforms[platform]!;
+  if (locked.base.manifest !== image.descriptor.digest)
     throw new KuboxError(
       'lock',
-      `kubox.lock was resolved against base manifest ${locked.base.manifest} for ${image.platform}, but the base now gives ${image.manifestDescriptor.digest}`,
+      `kubox.lock was resolved against base manifest ${locked.base.manifest} for ${platform}, but the base now gives ${image.descriptor.digest}`,
       { hint: 'run `kubox lock` to resolve again' },
     );
   // From scratch there is no manifest; the platform's skeleton (merged /usr) is the base.
-  const baseKey =
-    plan.spec.base === SCRATCH ? `scratch:${image.platform}` : image.manifestDescriptor.digest;
+  const baseKey = plan.spec.base === SCRATCH ? `scratch:${platform}` : image.descriptor.digest;
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
@@ -182,8 +185,8 @@ export async function buildPlatform(
       ? [
           {
             createdBy: 'kubox: root filesystem skeleton (merged /usr)',
-            key: ['skeleton', image.platform],
-            build: async () => ({ entries: scratchSkeleton(image.platform) }),
+            key: ['skeleton', platform],
+            build: async () => ({ entries: scratchSkeleton(platform) }),
           },
         ]
       : []),
@@ -247,7 +250,7 @@ export async function buildPlatform(
       key: ['python', baseKey, locked.wheels.map((w) => [w.sha256, w.requested])],
       build: async () => {
         if (locked.wheels.length === 0) return { entries: [] };
-        const target = { ...facts.python!, arch: wheelArch(image.platform) };
+        const target = { ...facts.python!, arch: wheelArch(platform) };
         const entries: FileEntry[] = [];
         // An upgrade of something the base has: its old metadata goes, as with pip's uninstall.
         for (const w of locked.wheels) {
@@ -308,29 +311,23 @@ export async function buildPlatform(
     ? {
         os: image.config.os,
         architecture: image.config.architecture,
-        variant: image.config.variant as string,
+        variant: image.config.variant,
       }
     : { os: image.config.os, architecture: image.config.architecture };
+  const descriptor = {
+    mediaType: MediaType.ociManifest,
+    digest: manifestDigest,
+    size: manifestBytes.length,
+    platform: platformField,
+  };
   return {
-    platform: image.platform,
-    descriptor: {
-      mediaType: MediaType.ociManifest,
-      digest: manifestDigest,
-      size: manifestBytes.length,
-      platform: platformField,
-    },
+    platform,
+    image: await readImage(layoutSource(root), descriptor, manifestBytes, manifest),
     layers: layers.map((l) => ({
       digest: l.blob.digest,
       createdBy: l.createdBy,
       cached: l.cached,
     })),
-    blobs: [manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)],
     warnings,
   };
-}
-
-export async function storeBlob(root: string, bytes: Buffer): Promise<string> {
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  await writeBlob(root, digest, bytes);
-  return digest;
 }

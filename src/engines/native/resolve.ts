@@ -18,7 +18,7 @@ import { wheelArch } from '../../python/target.js';
 import { metadataByDownload } from '../../python/index.js';
 import { SCRATCH, type Spec } from '../../spec/schema.js';
 import type { BaseFacts } from './facts.js';
-import type { BaseImage } from './base.js';
+import type { Image } from '../../image/model.js';
 import { lockInputs, type Lock, type LockedPlatform } from './lock.js';
 import { expandArgs, targetArgs } from './args.js';
 
@@ -27,7 +27,7 @@ export const DEFAULT_PYPI = 'https://pypi.org/simple/';
 export interface ResolveInput {
   spec: Spec;
   args: Readonly<Record<string, string>>;
-  bases: readonly { image: BaseImage; facts: BaseFacts }[];
+  bases: readonly { platform: string; image: Image; facts: BaseFacts }[];
   cache: ContentCache;
   sourceDateEpoch: number;
   log: (msg: string) => void;
@@ -39,7 +39,7 @@ export interface ResolveInput {
 }
 
 /** The official python images say their exact version in PYTHON_VERSION; markers may need it. */
-function pythonFullVersion(config: BaseImage['config']): string | undefined {
+function pythonFullVersion(config: Image['config']): string | undefined {
   const env = (config.config?.Env as string[] | undefined) ?? [];
   const v = env.find((e) => e.startsWith('PYTHON_VERSION='))?.slice('PYTHON_VERSION='.length);
   return v && /^\d+\.\d+\.\d+$/.test(v) ? v : undefined;
@@ -150,7 +150,7 @@ async function binariesFor(
 
 export async function resolveLock(input: ResolveInput): Promise<Lock> {
   const { spec, args, bases, cache, log } = input;
-  const platforms = bases.map((b) => b.image.platform);
+  const platforms = bases.map((b) => b.platform);
   const requests = [
     ...spec.apt.packages.map(packageName),
     ...spec.apt.repositories.flatMap((r) => r.packages.map(packageName)),
@@ -189,7 +189,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
 
   const locked: Record<string, LockedPlatform> = {};
   for (const base of bases) {
-    const { platform } = base.image;
+    const { platform } = base;
     try {
       locked[platform] = await lockPlatform(base);
     } catch (e) {
@@ -200,10 +200,11 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
   }
 
   async function lockPlatform({
+    platform,
     image,
     facts,
   }: ResolveInput['bases'][number]): Promise<LockedPlatform> {
-    const arch = targetArch(image.platform);
+    const arch = targetArch(platform);
     let debs: PackageRecord[] = [];
     if (requests.length > 0) {
       const index = new PackageIndex(arch);
@@ -211,7 +212,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       for (const r of releases)
         for (const rec of await fetchPackages(r, arch, cache)) index.add(rec);
       debs = resolveDebs(index, requests, { installed: facts.installed });
-      log(`${image.platform}: ${debs.length} Debian packages to add`);
+      log(`${platform}: ${debs.length} Debian packages to add`);
     }
 
     let wheels: LockedPlatform['wheels'] = [];
@@ -220,10 +221,10 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       if (!facts.python)
         throw new KuboxError(
           'build-failed',
-          `pip packages are listed, but ${spec.base} (${image.platform}) has no python3 the native engine can find`,
+          `pip packages are listed, but ${spec.base} (${platform}) has no python3 the native engine can find`,
           { hint: 'use a base with Python (python:3.x-slim), or --engine buildx' },
         );
-      const target = { ...facts.python, arch: wheelArch(image.platform) };
+      const target = { ...facts.python, arch: wheelArch(platform) };
       const indexUrl = spec.pip.indexUrl
         ? expandArgs(spec.pip.indexUrl, args, 'pip.indexUrl')
         : DEFAULT_PYPI;
@@ -237,7 +238,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
         fetchWheelMetadata: metadataByDownload(fetch, downloads),
         downloads,
         ...(fullVersion ? { pythonFullVersion: fullVersion } : {}),
-        platform: image.platform,
+        platform,
       });
       wheels = resolved.map((w) => ({
         name: w.name,
@@ -249,11 +250,11 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
       }));
       // Wheels downloaded for their metadata go into the cache: the build will not fetch them again.
       for (const d of downloads.values()) await cache.put(d.bytes);
-      log(`${image.platform}: ${wheels.length} Python wheels to add`);
+      log(`${platform}: ${wheels.length} Python wheels to add`);
     }
 
     return {
-      base: { manifest: image.manifestDescriptor.digest, config: image.configDigest },
+      base: { manifest: image.descriptor.digest, config: image.manifest.config.digest },
       debs: debs.map((d) => {
         if (!d.url || !d.sha256 || d.size === undefined)
           throw new KuboxError(
@@ -271,7 +272,7 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
           size: d.size,
         };
       }),
-      binaries: await binariesFor(spec, args, image.platform),
+      binaries: await binariesFor(spec, args, platform),
       wheels,
     };
   }

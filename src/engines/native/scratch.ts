@@ -6,11 +6,13 @@
  * scratch image holds only what was asked for (plus base-files, whose
  * /etc/os-release tells scanners which distribution this is).
  */
+import { Readable } from 'node:stream';
+import { OciMediaType } from '../../image/append.js';
+import type { Image, Layer } from '../../image/model.js';
 import { parsePlatform, targetArch } from '../../oci/platform.js';
 import { BaseTree } from '../../oci/base-tree.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { MediaType } from '../../oci/types.js';
-import type { BaseImage } from './base.js';
 import type { BaseFacts } from './facts.js';
 
 export const SCRATCH_MANIFEST = 'scratch';
@@ -27,17 +29,29 @@ function mergedDirs(platform: string): [string, string][] {
   return dirs;
 }
 
-export function scratchBase(platform: string): BaseImage {
+/**
+ * The empty image scratch builds on, in the model's shape. Its "digests"
+ * are the word scratch, which is what kubox.lock records for it; nothing
+ * reads or copies its blobs (the built image's config replaces its own).
+ */
+export function scratchBase(platform: string): Image {
   const p = parsePlatform(platform);
+  const configBlob: Layer = {
+    digest: SCRATCH_MANIFEST,
+    size: 0,
+    mediaType: OciMediaType.config,
+    open: () => Readable.from([]),
+  };
   return {
-    platform,
+    kind: 'image',
+    descriptor: { mediaType: MediaType.ociManifest, digest: SCRATCH_MANIFEST, size: 0 },
+    bytes: Buffer.alloc(0),
     manifest: {
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: '', size: 0 },
+      config: { mediaType: OciMediaType.config, digest: SCRATCH_MANIFEST, size: 0 },
       layers: [],
     },
-    manifestDescriptor: { mediaType: MediaType.ociManifest, digest: SCRATCH_MANIFEST, size: 0 },
     config: {
       architecture: p.architecture,
       os: p.os,
@@ -46,8 +60,8 @@ export function scratchBase(platform: string): BaseImage {
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
       history: [],
     },
-    configDigest: SCRATCH_MANIFEST,
-    layerPaths: [],
+    configBlob,
+    layers: [],
   };
 }
 

@@ -6,7 +6,7 @@ import { pack, type Header } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
 import { BaseTree, readBaseTree } from '../../../src/oci/base-tree.js';
-import { whiteout, writeLayer } from '../../../src/oci/layer.js';
+import { whiteout, writeLayer } from '../../../src/image/write-layer.js';
 import { zstdStored } from '../../support/zstd-stored.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kubox-basetree-'));

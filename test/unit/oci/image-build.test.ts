@@ -8,10 +8,14 @@ import {
   manifestFor,
   OciMediaType,
   type AppendedLayer,
+} from '../../../src/image/append.js';
+import type { LayerBlob } from '../../../src/image/write-layer.js';
+import {
+  MediaType,
+  type Descriptor,
   type FullImageConfig,
-} from '../../../src/oci/image-build.js';
-import type { LayerBlob } from '../../../src/oci/layer.js';
-import { MediaType, type Descriptor, type ImageConfig } from '../../../src/oci/types.js';
+  type ImageConfig,
+} from '../../../src/oci/types.js';
 
 const hex = (c: string) => c.repeat(64);
 

@@ -14,7 +14,7 @@ import {
   sortEntries,
   whiteout,
   writeLayer,
-} from '../../../src/oci/layer.js';
+} from '../../../src/image/write-layer.js';
 
 const work = mkdtempSync(join(tmpdir(), 'kubox-layer-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -10,6 +10,7 @@ import {
   mkdtempSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,11 +21,10 @@ import { pipeline } from 'node:stream/promises';
 import { extract, pack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
-import { manifestsBottomUp, manifestsFrom } from '../../../src/oci/graph.js';
+import { layoutSource } from '../../../src/image/layout-dir.js';
+import { blobsOf, bottomUp, openNode, type Source } from '../../../src/image/source.js';
 import {
   blobPath,
-  blobSize,
-  blobStream,
   createLayout,
   layoutRoot,
   openLayout,
@@ -119,10 +119,11 @@ describe('OCI layout', () => {
       expect(layoutRoot(opened.index)).toEqual({ descriptor: img.descriptor });
       for (const b of [img.config, ...img.layers, img.manifest])
         expect((await readBlob(opened, digestOf(b))).equals(b)).toBe(true);
-      expect(await blobSize(opened, digestOf(img.layers[1]!))).toBe(70_000);
+      const blobs = layoutSource(opened.dir);
+      const layer = (b: Buffer) => blobs.layer(desc('application/octet-stream', b));
+      expect(statSync(layer(img.layers[1]!).path!).size).toBe(70_000);
       const part: Buffer[] = [];
-      for await (const c of blobStream(opened, digestOf(img.layers[0]!), 6, 9))
-        part.push(c as Buffer);
+      for await (const c of layer(img.layers[0]!).open(6, 9)) part.push(c as Buffer);
       expect(Buffer.concat(part).toString()).toBe('one');
     } finally {
       await opened.close();
@@ -236,7 +237,7 @@ describe('OCI layout', () => {
   });
 });
 
-describe('manifestsBottomUp', () => {
+describe('bottomUp (the order a push uploads in)', () => {
   const a = image('a');
   const b = image('b');
   const attestation = image('att');
@@ -260,21 +261,30 @@ describe('manifestsBottomUp', () => {
   const store = new Map<string, Buffer>(
     [a.manifest, b.manifest, attestation.manifest, child, root].map((x) => [digestOf(x), x]),
   );
+  const configs = new Map([a, b, attestation].map((x) => [digestOf(x.config), x.config]));
 
+  /** A source over the maps above that records which manifests were asked for. */
   function fetcher() {
     const asked: string[] = [];
-    const fetch = async (d: Descriptor) => {
-      asked.push(d.digest);
-      const bytes = store.get(d.digest);
+    const get = (m: Map<string, Buffer>, d: Descriptor) => {
+      const bytes = m.get(d.digest);
       if (!bytes) throw new Error(`no ${d.digest}`);
       return bytes;
     };
-    return { asked, fetch };
+    const source: Source = {
+      manifest: async (d) => {
+        asked.push(d.digest);
+        return get(store, d);
+      },
+      smallBlob: async (d) => get(configs, d),
+      layer: (d) => ({ ...d, open: () => Readable.from([]) }),
+    };
+    return { asked, source };
   }
 
   it('lists children before their index, each once', async () => {
-    const { asked, fetch } = fetcher();
-    const nodes = await manifestsBottomUp(rootDesc, fetch);
+    const { asked, source } = fetcher();
+    const nodes = await bottomUp(await openNode(source, rootDesc));
     expect(nodes.map((n) => n.descriptor.digest)).toEqual([
       a.descriptor.digest,
       b.descriptor.digest,
@@ -292,23 +302,23 @@ describe('manifestsBottomUp', () => {
     ]);
     expect(nodes[0]!.descriptor.platform).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(nodes[0]!.bytes.equals(a.manifest)).toBe(true);
-    expect(nodes[0]!.blobs.map((d) => d.digest)).toEqual(
+    expect(blobsOf([nodes[0]!]).map((d) => d.digest)).toEqual(
       [a.config, ...a.layers].map((x) => digestOf(x)),
     );
-    expect(nodes[2]!.blobs).toEqual([]);
-    expect(nodes[4]!.blobs).toEqual([]);
+    expect(blobsOf([nodes[2]!])).toEqual([]);
+    expect(blobsOf([nodes[4]!])).toEqual([]);
   });
 
   it('walks a single manifest as one node', async () => {
-    const { fetch } = fetcher();
-    const nodes = await manifestsBottomUp(b.descriptor, fetch);
+    const { source } = fetcher();
+    const nodes = await bottomUp(await openNode(source, b.descriptor));
     expect(nodes).toHaveLength(1);
-    expect(nodes[0]!.blobs).toHaveLength(3);
+    expect(blobsOf(nodes)).toHaveLength(3);
   });
 
   it('takes an index by its content when the descriptor’s media type says nothing', async () => {
-    const { fetch } = fetcher();
-    const nodes = await manifestsBottomUp({ ...childDesc, mediaType: '' }, fetch);
+    const { source } = fetcher();
+    const nodes = await bottomUp(await openNode(source, { ...childDesc, mediaType: '' }));
     expect(nodes.map((n) => n.descriptor.digest)).toEqual([
       b.descriptor.digest,
       a.descriptor.digest,
@@ -316,10 +326,10 @@ describe('manifestsBottomUp', () => {
     ]);
   });
 
-  it('manifestsFrom uses root bytes at hand without fetching them', async () => {
+  it('uses root bytes at hand without fetching them', async () => {
     const synthesized = layoutRoot({ schemaVersion: 2, manifests: [a.descriptor, b.descriptor] });
-    const { asked, fetch } = fetcher();
-    const nodes = await manifestsFrom(synthesized, fetch);
+    const { asked, source } = fetcher();
+    const nodes = await bottomUp(await openNode(source, synthesized.descriptor, synthesized.bytes));
     expect(nodes.map((n) => n.descriptor.digest)).toEqual([
       a.descriptor.digest,
       b.descriptor.digest,

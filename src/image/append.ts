@@ -4,38 +4,21 @@
  * what makes a rebuild reproduce the digest.
  */
 import { createHash } from 'node:crypto';
-import type { LayerBlob } from './layer.js';
 import {
   MediaType,
   type Descriptor,
+  type FullImageConfig,
+  type HistoryEntry,
   type ImageConfig,
   type Index,
   type Manifest,
-} from './types.js';
+} from '../oci/types.js';
+import type { LayerBlob } from './write-layer.js';
 
 export const OciMediaType = {
   config: 'application/vnd.oci.image.config.v1+json',
   layerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
-
-export interface HistoryEntry {
-  created?: string;
-  created_by?: string;
-  author?: string;
-  comment?: string;
-  empty_layer?: boolean;
-}
-
-/** The whole image config (types.ts only has the runtime part the rest of kubox reads). */
-export interface FullImageConfig extends ImageConfig {
-  created?: string;
-  author?: string;
-  'os.version'?: string;
-  'os.features'?: string[];
-  config?: NonNullable<ImageConfig['config']> & Record<string, unknown>;
-  rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: HistoryEntry[];
-}
 
 export interface AppendedLayer {
   blob: LayerBlob;

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack, type Header, type Pack } from 'tar-stream';
 import { KuboxError } from '../errors.js';
-import type { FileEntry } from './file-entry.js';
+import type { FileEntry } from '../oci/file-entry.js';
 
 export interface LayerBlob {
   /** "sha256:<hex>" of the gzip blob: the manifest's layer digest. */

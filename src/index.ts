@@ -136,9 +136,9 @@ export async function buildNative(spec: Spec | Plan, options?: BuildOptions): Pr
 /** `kubox lock`: resolves the spec's packages, binaries and wheels again and writes kubox.lock. */
 export async function lock(
   spec: Spec | Plan,
-  options?: Parameters<typeof import('./engines/native/locking.js').refreshLock>[1],
-): ReturnType<typeof import('./engines/native/locking.js').refreshLock> {
-  return (await import('./engines/native/locking.js')).refreshLock(toPlan(spec), options);
+  options?: Parameters<typeof import('./engines/native/lock-policy.js').refreshLock>[1],
+): ReturnType<typeof import('./engines/native/lock-policy.js').refreshLock> {
+  return (await import('./engines/native/lock-policy.js')).refreshLock(toPlan(spec), options);
 }
 export { readLock, lockPath, type Lock } from './engines/native/lock.js';
 export type { EngineName } from './engines/options.js';

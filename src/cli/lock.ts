@@ -44,7 +44,7 @@ export async function runLock(ctx: Context, o: LockFlags): Promise<void> {
   const plan = makePlan(spec, source);
   const platforms = lockPlatforms(o.platform, spec.platforms);
   // Loaded here, not at start-up: see engines/select.ts.
-  const { refreshLock } = await import('../engines/native/locking.js');
+  const { refreshLock } = await import('../engines/native/lock-policy.js');
   const r = await refreshLock(plan, {
     buildArgs: parseBuildArgs(o.buildArg ?? []),
     specSource: source,

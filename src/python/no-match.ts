@@ -4,7 +4,7 @@
  * index has no wheel for this platform (only other architectures, or only an
  * sdist). Pure: the resolver hands in what the index listed.
  */
-import type { Distribution } from './index.js';
+import type { Distribution } from './simple-index.js';
 import { filterVersions, formatSpecifierSet, satisfies, tryParseVersion } from './pep440.js';
 import type { Specifier } from './pep440.js';
 import { supportedTags, type PythonTarget } from './target.js';

@@ -11,7 +11,7 @@ import {
   fetchCoreMetadata,
   listDistributions,
   type Distribution,
-} from './index.js';
+} from './simple-index.js';
 import { parseCoreMetadata } from './metadata.js';
 import { explainNoMatch } from './no-match.js';
 import {

@@ -14,10 +14,10 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyAlternatives } from '../../src/native/alternatives.js';
-import { caCertificates, subjectHash } from '../../src/native/ca-certificates.js';
-import { dpkgListPaths, infoFiles, statusParagraph } from '../../src/native/dpkg-state.js';
-import { alternativesFromPostinst, scriptEffects } from '../../src/native/maintscripts.js';
+import { applyAlternatives } from '../../src/dpkg/alternatives.js';
+import { caCertificates, subjectHash } from '../../src/dpkg/ca-certificates.js';
+import { dpkgListPaths, infoFiles, statusParagraph } from '../../src/dpkg/dpkg-state.js';
+import { alternativesFromPostinst, scriptEffects } from '../../src/dpkg/maintscripts.js';
 import { pool } from '../../src/pool.js';
 import { loadEnv } from '../support/e2e-env.js';
 

@@ -4,7 +4,7 @@
  * against the index hashes, install into FileEntry form.
  */
 import { describe, expect, it } from 'vitest';
-import { downloadDistribution } from '../../src/python/index.js';
+import { downloadDistribution } from '../../src/python/simple-index.js';
 import { resolveWheels } from '../../src/python/resolve.js';
 import type { PythonTarget } from '../../src/python/target.js';
 import { installWheel } from '../../src/python/wheel.js';

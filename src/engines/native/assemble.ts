@@ -8,16 +8,16 @@
 import { unarmor } from 'openpgp';
 import type { Deb } from '../../debian/deb.js';
 import type { FileEntry } from '../../oci/file-entry.js';
-import { infoFiles, mergeStatus, type InstalledPackage } from '../../native/dpkg-state.js';
-import { applyAlternatives, type Alternative } from '../../native/alternatives.js';
+import { infoFiles, mergeStatus, type InstalledPackage } from '../../dpkg/dpkg-state.js';
+import { applyAlternatives, type Alternative } from '../../dpkg/alternatives.js';
 import {
   alternativesFromPostinst,
   scriptEffects,
   type SystemUser,
-} from '../../native/maintscripts.js';
-import { caCertificates } from '../../native/ca-certificates.js';
-import { mapEntries, usrMergeMap } from '../../native/usrmerge.js';
-import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../native/users.js';
+} from '../../dpkg/maintscripts.js';
+import { caCertificates } from '../../dpkg/ca-certificates.js';
+import { mapEntries, usrMergeMap } from '../../dpkg/usrmerge.js';
+import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../dpkg/users.js';
 import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../image/write-layer.js';
 import type { Plan } from '../../plan/plan.js';

@@ -25,7 +25,7 @@ import { buildLabels } from '../labels.js';
 import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
-import { lockFor, lockState } from './locking.js';
+import { lockFor, lockState } from './lock-policy.js';
 import { buildPlatform, type BuiltPlatform } from './platform-image.js';
 
 export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {

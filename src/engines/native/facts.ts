@@ -9,7 +9,7 @@ import { KuboxError } from '../../errors.js';
 import { installedFromStatus } from '../../debian/status.js';
 import type { PackageRecord } from '../../debian/resolve.js';
 import type { PythonTarget } from '../../python/target.js';
-import type { UserFiles } from '../../native/users.js';
+import type { UserFiles } from '../../dpkg/users.js';
 
 export interface BaseFacts {
   /** VERSION_CODENAME from os-release, e.g. "bookworm". */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readDeb } from '../../debian/deb.js';
 import { KuboxError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs.js';
-import { scriptEffects } from '../../native/maintscripts.js';
+import { scriptEffects } from '../../dpkg/maintscripts.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { appendLayers, canonicalJson, manifestFor } from '../../image/append.js';
 import { whiteout, writeLayer, type LayerBlob } from '../../image/write-layer.js';

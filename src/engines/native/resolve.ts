@@ -15,7 +15,7 @@ import { PackageIndex, resolve as resolveDebs, type PackageRecord } from '../../
 import { targetArch } from '../../oci/platform.js';
 import { resolveWheels } from '../../python/resolve.js';
 import { wheelArch } from '../../python/target.js';
-import { metadataByDownload } from '../../python/index.js';
+import { metadataByDownload } from '../../python/simple-index.js';
 import { SCRATCH, type Spec } from '../../spec/schema.js';
 import type { BaseFacts } from './facts.js';
 import type { Image } from '../../image/model.js';

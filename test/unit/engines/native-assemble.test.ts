@@ -281,7 +281,7 @@ describe('cached package metadata', () => {
 
 describe('adduser --system, as postinsts run it', () => {
   it('takes the first free system ids, a group with --group, and leaves an existing user alone', async () => {
-    const { addSystemUser } = await import('../../../src/native/users.js');
+    const { addSystemUser } = await import('../../../src/dpkg/users.js');
     const files = {
       passwd: 'root:x:0:0:root:/root:/bin/bash\n_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n',
       group: 'root:x:0:\nusers:x:100:\n',

@@ -7,7 +7,7 @@ import {
   downloadDistribution,
   fetchCoreMetadata,
   listDistributions,
-} from '../../../src/python/index.js';
+} from '../../../src/python/simple-index.js';
 import { makeWheel, metadataText } from './make-wheel.js';
 import { startIndex, type IndexServer } from './index-server.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
-import { metadataByDownload, type Distribution } from '../../../src/python/index.js';
+import { metadataByDownload, type Distribution } from '../../../src/python/simple-index.js';
 import { resolveWheels, type ResolveOptions } from '../../../src/python/resolve.js';
 import type { PythonTarget } from '../../../src/python/target.js';
 import { makeWheel, metadataText, type WheelSpec } from './make-wheel.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { caCertificates, subjectHash } from '../../../src/native/ca-certificates.js';
+import { caCertificates, subjectHash } from '../../../src/dpkg/ca-certificates.js';
 
 const MOZILLA = '/usr/share/ca-certificates/mozilla';
 const haveCerts = existsSync(MOZILLA) && existsSync('/etc/ssl/certs');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyAlternatives } from '../../../src/native/alternatives.js';
-import { alternativesFromPostinst } from '../../../src/native/maintscripts.js';
+import { applyAlternatives } from '../../../src/dpkg/alternatives.js';
+import { alternativesFromPostinst } from '../../../src/dpkg/maintscripts.js';
 
 // netcat-openbsd 1.219-1's postinst, verbatim: one literal call with continuations.
 const NETCAT = `#!/bin/sh

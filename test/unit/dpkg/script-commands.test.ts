@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scriptCommands } from '../../../src/native/script-commands.js';
+import { scriptCommands } from '../../../src/dpkg/script-commands.js';
 
 const words = (script: string) => scriptCommands(script).commands.map((c) => c.words);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileEntry } from '../../../src/oci/file-entry.js';
-import { mapEntries, usrMergeMap } from '../../../src/native/usrmerge.js';
+import { mapEntries, usrMergeMap } from '../../../src/dpkg/usrmerge.js';
 
 // bookworm's merged /usr: bin -> usr/bin, sbin -> usr/sbin, lib -> usr/lib, lib64 -> usr/lib64.
 const links = new Map([

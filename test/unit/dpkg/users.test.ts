@@ -6,7 +6,7 @@ import {
   homeEntries,
   loginDefsHomeMode,
   type UserFiles,
-} from '../../../src/native/users.js';
+} from '../../../src/dpkg/users.js';
 
 // The tails of debian:bookworm's /etc files.
 const BASE: UserFiles = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scriptEffects } from '../../../src/native/maintscripts.js';
+import { scriptEffects } from '../../../src/dpkg/maintscripts.js';
 
 const scripts = (s: Record<string, string>) =>
   new Map(Object.entries(s).map(([k, v]) => [k, new TextEncoder().encode(v)]));

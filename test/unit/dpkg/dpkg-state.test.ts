@@ -5,7 +5,7 @@ import {
   mergeStatus,
   statusParagraph,
   type InstalledPackage,
-} from '../../../src/native/dpkg-state.js';
+} from '../../../src/dpkg/dpkg-state.js';
 
 // DEBIAN/control of vim-tiny 2:9.0.1378-2+deb12u2 (bookworm), field order as in the .deb.
 const VIM_TINY_CONTROL = `Package: vim-tiny

@@ -12,16 +12,18 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { CLI_TEST_TIMEOUT, KUBOX_BIN } from '../support/cli.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOAD_LOG = fileURLToPath(new URL('../support/load-log.mjs', import.meta.url));
 
 /** Runs node with these arguments; returns its result and the files:// modules it loaded. */
-async function nodeLoads(args: string[]) {
+async function nodeLoads(args: string[], cwd?: string) {
   const log = join(mkdtempSync(join(tmpdir(), 'kubox-loads-')), 'loads.txt');
   const res = await execa(process.execPath, ['--import', LOAD_LOG, ...args], {
     reject: false,
     stdin: 'ignore',
     env: { NO_COLOR: '1', KUBOX_LOAD_LOG: log },
     timeout: CLI_TEST_TIMEOUT - 10_000,
+    ...(cwd ? { cwd } : {}),
   });
   const loaded = readFileSync(log, 'utf8')
     .split('\n')
@@ -69,13 +71,23 @@ describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
 });
 
 describe("import 'kubox'", { timeout: CLI_TEST_TIMEOUT }, () => {
+  // Through the package's own name, as a user imports it: node resolves it by "exports".
+  const importFromRoot = (specifier: string) =>
+    nodeLoads(['--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`], ROOT);
+
   it('loads neither the native engine nor openpgp and the package decompressors', async () => {
-    const index = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
-    const r = await nodeLoads(['-e', `await import(${JSON.stringify(index)})`]);
+    const r = await importFromRoot('kubox');
     expect(r.exitCode, r.stderr).toBe(0);
     for (const p of ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate'])
       expect(r.packages, p).not.toContain(p);
-    // Only the lock file's format (readLock, lockPath) of the native engine's modules.
+    expect(r.loaded.filter((f) => /\/dist\/engines\/native\//.test(f))).toEqual([]);
+  });
+
+  it("kubox/native loads the lock file's format only: the engine loads when called", async () => {
+    const r = await importFromRoot('kubox/native');
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const p of ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate'])
+      expect(r.packages, p).not.toContain(p);
     expect(r.loaded.filter((f) => /\/dist\/engines\/native\//.test(f))).toEqual([
       expect.stringMatching(/\/dist\/engines\/native\/lock\.js$/),
     ]);

@@ -6,22 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { downloadDistribution } from '../../src/python/simple-index.js';
 import { resolveWheels } from '../../src/python/resolve.js';
-import type { PythonTarget } from '../../src/python/target.js';
 import { installWheel } from '../../src/python/wheel.js';
 import { loadEnv } from '../support/e2e-env.js';
+import { PY313_X86 } from '../support/python-target.js';
 
 const env = loadEnv();
-const SITE = 'usr/local/lib/python3.13/site-packages';
-const target: PythonTarget = {
-  version: [3, 13],
-  arch: 'x86_64',
-  glibc: [2, 36],
-  interpreter: '/usr/local/bin/python3.13',
-  purelib: SITE,
-  platlib: SITE,
-  scripts: 'usr/local/bin',
-  data: 'usr/local',
-};
+const SITE = PY313_X86.purelib;
+const target = PY313_X86;
 
 describe('Python wheels from the loopback index', () => {
   it('resolves with PEP 658 metadata, keeps what the base has, and installs what it downloads', async () => {

@@ -3,17 +3,9 @@ import { KuboxError } from '../../../src/errors.js';
 import { formatSpecifierSet } from '../../../src/python/pep440.js';
 import { evaluateMarker, markerEnvironment, parseRequirement } from '../../../src/python/pep508.js';
 import type { PythonTarget } from '../../../src/python/target.js';
+import { PY313_X86 } from '../../support/python-target.js';
 
-const target: PythonTarget = {
-  version: [3, 13],
-  arch: 'aarch64',
-  glibc: [2, 36],
-  interpreter: '/usr/local/bin/python3.13',
-  purelib: 'usr/local/lib/python3.13/site-packages',
-  platlib: 'usr/local/lib/python3.13/site-packages',
-  scripts: 'usr/local/bin',
-  data: 'usr/local',
-};
+const target: PythonTarget = { ...PY313_X86, arch: 'aarch64' };
 const env = markerEnvironment(target);
 
 describe('PEP 508 requirements', () => {

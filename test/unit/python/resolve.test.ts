@@ -6,17 +6,9 @@ import { resolveWheels, type ResolveOptions } from '../../../src/python/resolve.
 import type { PythonTarget } from '../../../src/python/target.js';
 import { makeWheel, metadataText, type WheelSpec } from './make-wheel.js';
 import { startIndex, type IndexServer, type ServedFile } from './index-server.js';
+import { PY313_X86 } from '../../support/python-target.js';
 
-const x86: PythonTarget = {
-  version: [3, 13],
-  arch: 'x86_64',
-  glibc: [2, 36],
-  interpreter: '/usr/local/bin/python3.13',
-  purelib: 'usr/local/lib/python3.13/site-packages',
-  platlib: 'usr/local/lib/python3.13/site-packages',
-  scripts: 'usr/local/bin',
-  data: 'usr/local',
-};
+const x86 = PY313_X86;
 const arm: PythonTarget = { ...x86, arch: 'aarch64' };
 const musl: PythonTarget = { ...x86, glibc: undefined };
 

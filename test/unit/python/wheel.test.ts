@@ -5,25 +5,16 @@ import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
 import type { FileEntry } from '../../../src/oci/file-entry.js';
-import type { PythonTarget } from '../../../src/python/target.js';
 import {
   installedDistributions,
   installWheel,
   readWheelMetadata,
 } from '../../../src/python/wheel.js';
 import { makeWheel } from './make-wheel.js';
+import { PY313_X86 } from '../../support/python-target.js';
 
-const SITE = 'usr/local/lib/python3.13/site-packages';
-const target: PythonTarget = {
-  version: [3, 13],
-  arch: 'x86_64',
-  glibc: [2, 36],
-  interpreter: '/usr/local/bin/python3.13',
-  purelib: SITE,
-  platlib: SITE,
-  scripts: 'usr/local/bin',
-  data: 'usr/local',
-};
+const SITE = PY313_X86.purelib;
+const target = PY313_X86;
 
 const text = (e: FileEntry | undefined): string => new TextDecoder().decode(e?.data);
 const byPath = (entries: FileEntry[]): Map<string, FileEntry> =>

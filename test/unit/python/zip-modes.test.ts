@@ -6,10 +6,10 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
-import type { PythonTarget } from '../../../src/python/target.js';
 import { installWheel } from '../../../src/python/wheel.js';
 import { zipModes } from '../../../src/python/zip-modes.js';
 import { makeWheel } from './make-wheel.js';
+import { PY313_X86 } from '../../support/python-target.js';
 
 const enc = new TextEncoder();
 
@@ -162,16 +162,7 @@ describe('zipModes', () => {
 });
 
 describe('installWheel with an unreadable central directory', () => {
-  const target: PythonTarget = {
-    version: [3, 13],
-    arch: 'x86_64',
-    glibc: [2, 36],
-    interpreter: '/usr/local/bin/python3.13',
-    purelib: 'usr/local/lib/python3.13/site-packages',
-    platlib: 'usr/local/lib/python3.13/site-packages',
-    scripts: 'usr/local/bin',
-    data: 'usr/local',
-  };
+  const target = PY313_X86;
 
   it('is an error naming the wheel, not scripts without their x bit', () => {
     const wheel = makeWheel({

@@ -9,7 +9,7 @@ import { makePlan, type Plan } from '../plan/plan.js';
 import { formatScanTable } from '../scan/table.js';
 import { loadSpec } from '../spec/load.js';
 import type { Context } from './context.js';
-import { parseBuildArgs } from './options.js';
+import { commaList, parseBuildArgs } from './options.js';
 import { downloadProgress, json, paint, table } from './output.js';
 import { scanJson } from './scan.js';
 
@@ -67,10 +67,7 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
   const opts: BuildOptions = {
     ...(o.platform
       ? {
-          platforms: o.platform
-            .split(',')
-            .map((p) => p.trim())
-            .filter(Boolean),
+          platforms: commaList(o.platform),
         }
       : {}),
     ...(output ? { output } : {}),

@@ -3,7 +3,7 @@ import { KuboxError } from '../errors.js';
 import { makePlan } from '../plan/plan.js';
 import { loadSpec } from '../spec/load.js';
 import type { Context } from './context.js';
-import { parseBuildArgs } from './options.js';
+import { commaList, parseBuildArgs } from './options.js';
 import { json, paint, table } from './output.js';
 
 export interface LockFlags {
@@ -16,14 +16,7 @@ export interface LockFlags {
 /** --platform's list: platforms of the spec, each once. */
 function lockPlatforms(list: string | undefined, spec: readonly string[]): string[] | undefined {
   if (list === undefined) return undefined;
-  const named = [
-    ...new Set(
-      list
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean),
-    ),
-  ];
+  const named = [...new Set(commaList(list))];
   const other = named.filter((p) => !spec.includes(p));
   if (named.length === 0 || other.length > 0)
     throw new KuboxError(

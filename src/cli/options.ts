@@ -10,6 +10,13 @@ import { KuboxError } from '../errors.js';
 export const specOption = () =>
   new Option('-f, --file <path>', 'spec file (default: ./kubox.yaml, else the py-kube preset)');
 
+/** "a, b,,c" -> ['a', 'b', 'c']: the comma-separated values of a flag. */
+export const commaList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 /** `--build-arg` and other repeatable flags: each use adds one value. */
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 

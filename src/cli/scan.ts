@@ -10,15 +10,13 @@ import { DEFAULT_SCAN_TIMEOUT_MS, type ScannerPreference } from '../scan/trivy.j
 import { loadSpec } from '../spec/load.js';
 import type { Context } from './context.js';
 import { json, paint } from './output.js';
+import { commaList } from './options.js';
 
 type Format = 'table' | 'json' | 'sarif';
 
 /** "CRITICAL,high" -> ['CRITICAL', 'HIGH']; anything else is a usage error (exit 2). */
 export function parseSeverities(list: string): Severity[] {
-  const items = list
-    .split(',')
-    .map((s) => s.trim().toUpperCase())
-    .filter(Boolean);
+  const items = commaList(list).map((s) => s.toUpperCase());
   const bad = items.filter((s) => !(SEVERITIES as readonly string[]).includes(s));
   if (bad.length || !items.length) {
     throw new KuboxError(

@@ -6,6 +6,7 @@ import { judge, verdictExitCode, verdictLines, type Status } from '../verify/ver
 import { verify } from '../verify/verify.js';
 import type { Context } from './context.js';
 import { json, paint, table, type Out } from './output.js';
+import { commaList } from './options.js';
 
 const STYLE: Record<Status, 'green' | 'red' | 'yellow'> = {
   pass: 'green',
@@ -27,10 +28,7 @@ export async function runVerify(ctx: Context, image: string, o: VerifyFlags): Pr
   ctx.json = o.json;
   const { spec, source } = loadSpec(o.file);
   const plan = makePlan(spec, source);
-  const platforms = o.platform
-    ?.split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const platforms = o.platform === undefined ? undefined : commaList(o.platform);
   if (platforms?.length === 0)
     throw new KuboxError('usage', '--platform names no platform', {
       hint: 'give a comma-separated list, e.g. --platform linux/amd64,linux/arm64',

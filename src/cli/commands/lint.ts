@@ -1,16 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { Context } from '../context.js';
 import type { LintFlags } from '../lint.js';
-import { specOption } from '../options.js';
+import { commaList, specOption } from '../options.js';
 
 /** `--ignore DL3008,DL3009 --ignore DL3015`: each use adds its comma-separated values. */
-const collectList = (v: string, acc: string[]) => [
-  ...acc,
-  ...v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
+const collectList = (v: string, acc: string[]) => [...acc, ...commaList(v)];
 
 export function registerLint(program: Command, ctx: Context): void {
   program

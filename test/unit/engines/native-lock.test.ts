@@ -120,3 +120,26 @@ describe('kubox build --locked', { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(res.stderr).toContain('kubox lock');
   });
 });
+
+describe('kubox lock --platform', { timeout: CLI_TEST_TIMEOUT }, () => {
+  it('refuses an empty list and a platform the spec does not have, before any work (exit 2)', async () => {
+    const { kubox } = await import('../../support/cli.js');
+    const { stringify } = await import('yaml');
+    const dir = await mkdtemp(join(tmpdir(), 'kubox-lock-platform-'));
+    const rest = JSON.parse(JSON.stringify(loadPreset('py-kube').spec)) as Record<string, unknown>;
+    // A base on a port nothing listens on: reaching for it would be a network error instead.
+    await writeFile(
+      join(dir, 'kubox.yaml'),
+      stringify({ ...rest, base: `127.0.0.1:9/library/python:3.13-slim@sha256:${'1'.repeat(64)}` }),
+    );
+    const empty = await kubox(['lock', '--platform', ' , '], { cwd: dir });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain('--platform names no platform');
+    const other = await kubox(['lock', '--platform', 'linux/amd64,linux/s390x'], { cwd: dir });
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain(
+      "--platform linux/s390x: not among the spec's platforms (linux/amd64, linux/arm64)",
+    );
+    expect(other.stderr).toContain('add it to platforms: in kubox.yaml first');
+  });
+});

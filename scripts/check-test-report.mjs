@@ -16,10 +16,13 @@ const root = resolve(import.meta.dirname, '..');
 const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 
 function testFiles(dir) {
-  return readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
-    .map((e) => relative(root, join(e.parentPath, e.name)))
-    .sort();
+  return (
+    readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+      // parentPath from Node 20.12; `path` before it.
+      .map((e) => relative(root, join(e.parentPath ?? e.path, e.name)))
+      .sort()
+  );
 }
 
 /** "file > describe > test" for each allowed skip; # starts a comment. */

@@ -1,15 +1,24 @@
 /**
- * `kubox build --scan`: build to a local OCI archive, scan exactly that
- * archive, and push it with the registry client only if the gate passed.
- * The scanned bits are the pushed bits: nothing is rebuilt or re-pulled
- * between the scan and the push.
+ * `kubox build --scan`: build → scan → publish. The engine's image is scanned
+ * where it lies (buildx's archive, or a layout of hard links to the native
+ * engine's cache), kept as an OCI archive, and pushed with the registry client
+ * only if the gate passed. The scanned bits are the pushed bits: nothing is
+ * rebuilt, re-pulled or re-read from a second archive between scan and push.
  */
-import { defaultArchivePath, type BuildOptions, type BuildResult } from './engines/options.js';
-import { buildImage as build } from './engines/select.js';
+import { join } from 'node:path';
+import { buildResult, buildUnpublished } from './build.js';
+import {
+  checkPushTarget,
+  defaultArchivePath,
+  type BuildOptions,
+  type BuildResult,
+  type BuiltImage,
+} from './engines/options.js';
 import { KuboxError } from './errors.js';
+import { writeLayout } from './image/write.js';
 import type { Plan } from './plan/plan.js';
-import { openArchive } from './image/archive.js';
-import { pushImage, type PushResult } from './registry/push.js';
+import { publish } from './publish.js';
+import type { PushResult } from './registry/push.js';
 import {
   scan,
   scanPreflight,
@@ -48,13 +57,7 @@ export async function buildScanPush(
       },
     );
   }
-  const tags = opts.tags ?? plan.tags;
-  if (opts.push && !opts.tags && !plan.spec.image.repository) {
-    throw new KuboxError(
-      'usage',
-      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
-    );
-  }
+  if (opts.push) checkPushTarget(plan, opts);
   const scanOptions: ScanOptions = {
     ...specScanOptions(plan.spec, source),
     ...opts.scan,
@@ -64,14 +67,33 @@ export async function buildScanPush(
   // No scanner means no gate: say so before a build that would be thrown away.
   await scanPreflight(scanOptions);
   const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
-  const built = await build(plan, { ...opts, output: { type: 'oci', path: archive } });
-  const outcome = await scan(`oci:${archive}`, scanOptions);
-  const result: GatedBuildResult = { archive, build: built, scan: outcome };
-  if (opts.push && outcome.gate.passed) {
-    // The scanned archive, read in place: the pushed bits are the scanned bits.
-    result.pushed = await pushImage(await openArchive(archive), tags, {
-      ...(opts.log ? { log: opts.log } : {}),
-    });
+  const { req, built } = await buildUnpublished(plan, {
+    ...opts,
+    output: { type: 'oci', path: archive },
+  });
+  try {
+    const outcome = await scan(`oci:${await onDisk(built)}`, scanOptions);
+    // The archive is kept whatever the verdict: it is what the report describes.
+    await publish(built, req.output, req.tags, req.log);
+    const pushed =
+      opts.push && outcome.gate.passed
+        ? (await publish(built, { type: 'push' }, req.tags, req.log)).pushed
+        : undefined;
+    return {
+      archive,
+      build: buildResult(built, req),
+      scan: outcome,
+      ...(pushed ? { pushed } : {}),
+    };
+  } finally {
+    await built.dispose();
   }
-  return result;
+}
+
+/** A path a scanner can read the image at: the engine's archive, else a layout linking its blobs. */
+async function onDisk(built: BuiltImage): Promise<string> {
+  if (built.archive) return built.archive;
+  const dir = join(built.scratch, 'layout');
+  await writeLayout(dir, built.image);
+  return dir;
 }

@@ -12,13 +12,12 @@
  * specialised parts have their own entry points: kubox/registry, kubox/image,
  * kubox/lint, kubox/scan, kubox/native and kubox/ci.
  */
-import type { BuildOptions, BuildResult } from './engines/options.js';
-import { buildImage as buildPlan } from './engines/select.js';
+import type { BuildOptions, BuildResult, EngineName } from './engines/options.js';
 import { render as renderPlan, type Rendered } from './dockerfile/render.js';
 import type { Plan } from './plan/plan.js';
 import type { Spec } from './spec/schema.js';
 import { planChecks as planChecksOf, type VerifyCheck } from './verify/checks.js';
-import { verify as verifyPlan, type VerifyOptions, type VerifyResult } from './verify/verify.js';
+import type { VerifyOptions, VerifyResult } from './verify/verify.js';
 import { toPlan } from './api/plan.js';
 
 /** Dockerfile and .dockerignore text for a spec. Pure. */
@@ -30,17 +29,29 @@ export function render(spec: Spec | Plan): Rendered {
  * Builds the image: with docker buildx or the daemonless native engine, as
  * `options.engine` (else the spec's `engine:`, else auto) decides.
  */
-export function build(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
-  return buildPlan(toPlan(spec, options?.specSource), options);
+export async function build(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
+  const plan = toPlan(spec, options?.specSource);
+  // Loaded when called: the engines, the registry client and the archive writers.
+  return (await import('./build.js')).buildImage(plan, options);
 }
 
 /** Checks an image (registry reference, local image or oci:PATH) against its spec. */
-export function verify(
+export async function verify(
   spec: Spec | Plan,
   image: string,
   options?: VerifyOptions,
 ): Promise<VerifyResult> {
-  return verifyPlan(toPlan(spec), image, options);
+  const plan = toPlan(spec);
+  // Loaded when called: the image readers, the registry client and the container runner.
+  return (await import('./verify/verify.js')).verify(plan, image, options);
+}
+
+/** Which engine `engine: auto` (or the one named) builds with here: it probes for Docker. */
+export async function chooseEngine(
+  requested: EngineName,
+  log?: (msg: string) => void,
+): Promise<'buildx' | 'native'> {
+  return (await import('./engines/select.js')).chooseEngine(requested, log);
 }
 
 /** The checks verify runs for a spec: the image config, then each command. Pure. */
@@ -67,7 +78,6 @@ export {
   type BuildResult,
   type EngineName,
 } from './engines/options.js';
-export { chooseEngine } from './engines/select.js';
 export { parseReference, formatReference, type ImageReference } from './oci/reference.js';
 export { init, presetText } from './init.js';
 export { KuboxError, ExitCode, formatError, type Problem } from './errors.js';

@@ -207,6 +207,8 @@ install_packages() {
     python3-pip-whl python3-setuptools-whl python3-wheel-whl
     # pypi-from-debian.py: resolves with libapt, compares versions and requirements.
     python3-apt python3-packaging
+    # kubox lint runs ShellCheck on every RUN when it is on PATH.
+    shellcheck
     # What unit and e2e tests compare kubox with on this machine (the suite skips no
     # test for a missing tool): openssl's subject hashes, useradd's login.defs, and
     # dpkg records and alternatives of the py-kube tools installed here.

@@ -16,8 +16,8 @@ import { toPlan } from './plan.js';
 
 /** Builds the image without Docker: Debian packages, binaries and wheels, resolved or locked. */
 export async function buildNative(spec: Spec | Plan, options?: BuildOptions): Promise<BuildResult> {
-  const { buildNative: build } = await import('../engines/native/build.js');
-  return build(toPlan(spec, options?.specSource), options);
+  const { buildImage } = await import('../build.js');
+  return buildImage(toPlan(spec, options?.specSource), { ...options, engine: 'native' });
 }
 
 export type LockOptions = Pick<

@@ -1,7 +1,7 @@
 /** `kubox build`: the engines' build, or with --scan the gated build-scan-push. */
 import { resolve } from 'node:path';
 import type { BuildOptions, BuildOutput, EngineName } from '../engines/options.js';
-import { buildImage as build } from '../engines/select.js';
+import { buildImage as build } from '../build.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { buildScanPush } from '../gated-build.js';
 import { layoutPath } from '../image/name.js';

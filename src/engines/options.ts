@@ -9,6 +9,7 @@ import { parseReference } from '../oci/reference.js';
 import type { Plan } from '../plan/plan.js';
 import { ARG_VALUE } from '../spec/schema.js';
 import type { Progress } from '../cache.js';
+import type { ImageNode } from '../image/model.js';
 
 /** Where a build goes: pushed, loaded into Docker, or an OCI layout archive (tar) at `path`. */
 export type BuildOutput = { type: 'push' } | { type: 'load' } | { type: 'oci'; path: string };
@@ -54,9 +55,33 @@ export interface BuildResult {
   warnings?: string[];
   /** Native engine: the lock used, and whether this build wrote it. */
   lock?: { path: string; written: boolean };
-  /** Native engine with --push: blobs uploaded, mounted from the base's repository, or already there. */
+  /** With --push: blobs uploaded, mounted from the base's repository, or already there. */
   pushed?: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
 }
+
+/**
+ * What an engine hands back: the image, readable through the image model and
+ * published nowhere yet. Where it goes (an archive, a registry, Docker) is the
+ * publish stage's business (publish.ts), after a scan when one is asked for.
+ */
+export interface BuiltImage {
+  image: ImageNode;
+  /** An OCI archive holding exactly `image`, when the engine wrote one (buildx): an archive output is a copy of it. */
+  archive?: string;
+  /** A private directory on the filesystem of the image's blobs (hard links to them work); dispose() removes it. */
+  scratch: string;
+  engine: 'buildx' | 'native';
+  builder: string;
+  images: { platform: string; digest: string }[];
+  labels: Record<string, string>;
+  warnings?: string[];
+  lock?: { path: string; written: boolean };
+  /** Removes what the build left for publishing (scratch, buildx's archive); the cache stays. */
+  dispose(): Promise<void>;
+}
+
+/** What every engine is given: the plan, the caller's options, and what buildRequest settled. */
+export type Engine = (plan: Plan, opts: BuildOptions, req: BuildRequest) => Promise<BuiltImage>;
 
 /** Where a build goes when the command line does not say. */
 export function defaultArchivePath(plan: Plan, cwd: string): string {
@@ -101,26 +126,29 @@ export function checkOptions(plan: Plan, opts: BuildOptions): void {
   }
 }
 
-/** What every engine settles first: checked options, and where and for which platforms it builds. */
-export function buildRequest(
-  plan: Plan,
-  opts: BuildOptions,
-): {
+/** A push needs somewhere to go: --tag references, or the spec's repository. */
+export function checkPushTarget(plan: Plan, opts: Pick<BuildOptions, 'tags'>): void {
+  if (!opts.tags && !plan.spec.image.repository)
+    throw new KuboxError(
+      'usage',
+      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
+    );
+}
+
+export interface BuildRequest {
   cwd: string;
   log: (msg: string) => void;
   platforms: string[];
   output: BuildOutput;
   tags: string[];
-} {
+}
+
+/** What a build settles before any work: checked options, and where and for which platforms it builds. */
+export function buildRequest(plan: Plan, opts: BuildOptions): BuildRequest {
   const cwd = opts.cwd ?? process.cwd();
   checkOptions(plan, opts);
   const output = opts.output ?? defaultOutput(plan, cwd);
-  if (output.type === 'push' && !opts.tags && !plan.spec.image.repository) {
-    throw new KuboxError(
-      'usage',
-      '--push needs a registry: set image.repository in kubox.yaml or pass --tag registry/repo:tag',
-    );
-  }
+  if (output.type === 'push') checkPushTarget(plan, opts);
   return {
     cwd,
     log: opts.log ?? (() => {}),

@@ -6,9 +6,8 @@
  */
 import { KuboxError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
-import { build as buildx } from './buildx/build.js';
 import { checkDocker } from './buildx/docker.js';
-import type { BuildOptions, BuildResult, EngineName } from './options.js';
+import type { BuildOptions, BuildRequest, BuiltImage, Engine, EngineName } from './options.js';
 import { SCRATCH } from '../spec/schema.js';
 
 const NO_DOCKER = new Set(['docker-missing', 'daemon-unreachable', 'buildx-missing']);
@@ -40,24 +39,30 @@ export function nativeOnly(plan: Plan, opts: BuildOptions): string | undefined {
 }
 
 /**
- * The native engine, loaded when a build uses it: openpgp and the package
- * readers are not worth every CLI start-up (`kubox lint`, `kubox --help`).
+ * Each engine is loaded when a build uses it: openpgp and the package readers
+ * (native), the Dockerfile renderer (buildx) are not worth every CLI start-up.
  */
-async function buildNative(plan: Plan, opts: BuildOptions): Promise<BuildResult> {
-  return (await import('./native/build.js')).buildNative(plan, opts);
-}
+const ENGINES: Record<'buildx' | 'native', () => Promise<Engine>> = {
+  buildx: async () => (await import('./buildx/build.js')).build,
+  native: async () => (await import('./native/build.js')).buildNative,
+};
 
-export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
+/** Builds with the engine the options, the spec or auto choose; publishes nothing. */
+export async function buildWithEngine(
+  plan: Plan,
+  opts: BuildOptions,
+  req: BuildRequest,
+): Promise<BuiltImage> {
   const requested = opts.engine ?? plan.spec.engine;
   const reason = nativeOnly(plan, opts);
+  let engine: 'buildx' | 'native';
   if (reason) {
     if (requested === 'buildx')
       throw new KuboxError('usage', `${reason} is for the native engine only`, {
         hint: 'build with --engine native (or auto), or drop it for buildx',
       });
-    if (requested === 'auto') opts.log?.(`engine: native (${reason} is for the native engine)`);
-    return buildNative(plan, opts);
-  }
-  const engine = await chooseEngine(requested, opts.log);
-  return engine === 'native' ? buildNative(plan, opts) : buildx(plan, opts);
+    if (requested === 'auto') req.log(`engine: native (${reason} is for the native engine)`);
+    engine = 'native';
+  } else engine = await chooseEngine(requested, req.log);
+  return (await ENGINES[engine]())(plan, opts, req);
 }

@@ -15,12 +15,12 @@ const base = {
   tags: ['g1g1/py-kube:0.9.0', 'g1g1/py-kube:latest'],
   buildLabels: buildLabels(new Date('2025-04-13T21:07:12.345Z'), 'abc123'),
   sourceDateEpoch: 1744578432,
-  metadataFile: '/tmp/meta.json',
+  archive: '/tmp/work/image.oci.tar',
 };
 
 describe('buildx argv', () => {
-  it('is the seed build.sh command as an argument array', () => {
-    expect(buildArgv(plan, { ...base, output: { type: 'push' } })).toEqual([
+  it('is the seed build.sh command as an argument array, writing an OCI archive kubox publishes', () => {
+    expect(buildArgv(plan, base)).toEqual([
       'buildx',
       'build',
       '--builder',
@@ -41,21 +41,18 @@ describe('buildx argv', () => {
       'org.opencontainers.image.created=2025-04-13T21:07:12Z',
       '--label',
       'org.opencontainers.image.revision=abc123',
-      '--metadata-file',
-      '/tmp/meta.json',
       '--progress',
       'auto',
-      '--push',
+      '--output',
+      'type=oci,dest=/tmp/work/image.oci.tar',
       '/tmp/ctx',
     ]);
   });
 
-  it('writes an OCI archive, loads, or uses a network when asked', () => {
-    expect(buildArgv(plan, { ...base, output: { type: 'oci', path: '/o/x.tar' } })).toContain(
-      'type=oci,dest=/o/x.tar',
-    );
-    expect(buildArgv(plan, { ...base, output: { type: 'load' } })).toContain('--load');
-    const argv = buildArgv(plan, { ...base, output: { type: 'load' }, network: 'host' });
+  it('never pushes or loads itself, and uses a network when asked', () => {
+    expect(buildArgv(plan, base)).not.toContain('--push');
+    expect(buildArgv(plan, base)).not.toContain('--load');
+    const argv = buildArgv(plan, { ...base, network: 'host' });
     expect(argv.slice(argv.indexOf('--network'), argv.indexOf('--network') + 2)).toEqual([
       '--network',
       'host',
@@ -65,7 +62,6 @@ describe('buildx argv', () => {
   it('lets --build-arg override the spec default without duplicating it', () => {
     const argv = buildArgv(plan, {
       ...base,
-      output: { type: 'push' },
       buildArgs: { KUBECTL_VERSION: '1.35' },
     });
     expect(argv.filter((a) => a.startsWith('KUBECTL_VERSION='))).toEqual(['KUBECTL_VERSION=1.35']);

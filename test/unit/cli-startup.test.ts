@@ -75,12 +75,14 @@ describe("import 'kubox'", { timeout: CLI_TEST_TIMEOUT }, () => {
   const importFromRoot = (specifier: string) =>
     nodeLoads(['--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`], ROOT);
 
-  it('loads neither the native engine nor openpgp and the package decompressors', async () => {
+  it('loads no engine, registry client, process runner, openpgp or package decompressor', async () => {
     const r = await importFromRoot('kubox');
     expect(r.exitCode, r.stderr).toBe(0);
-    for (const p of ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate'])
+    for (const p of ['openpgp', '@napi-rs/lzma', 'fzstd', 'fflate', 'execa', 'tar-stream'])
       expect(r.packages, p).not.toContain(p);
-    expect(r.loaded.filter((f) => /\/dist\/engines\/native\//.test(f))).toEqual([]);
+    expect(
+      r.loaded.filter((f) => /\/dist\/(engines\/(native|buildx)|registry|http)\//.test(f)),
+    ).toEqual([]);
   });
 
   it("kubox/native loads the lock file's format only: the engine loads when called", async () => {

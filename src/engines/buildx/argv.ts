@@ -2,7 +2,6 @@
  * The argument lists kubox gives `docker buildx`. Pure functions, so the exact
  * command line is unit-tested without a daemon; build.ts runs them.
  */
-import type { BuildOutput } from '../options.js';
 import type { Plan } from '../../plan/plan.js';
 
 export interface BuildxRequest {
@@ -10,14 +9,15 @@ export interface BuildxRequest {
   platforms: readonly string[];
   /** Directory holding the rendered Dockerfile; also the (otherwise empty) build context. */
   contextDir: string;
-  output: BuildOutput;
+  /** Where buildx writes the OCI archive (kubox publishes from it: push, load, copy). */
+  archive: string;
+  /** Recorded as the archive's image name annotations. */
   tags: readonly string[];
   /** Build args on top of the spec's defaults (from --build-arg). */
   buildArgs?: Readonly<Record<string, string>>;
   /** Labels that depend on the build itself: created, revision. */
   buildLabels: Readonly<Record<string, string>>;
   sourceDateEpoch: number;
-  metadataFile: string;
   network?: string;
   progress?: 'auto' | 'plain' | 'tty' | 'quiet';
 }
@@ -33,20 +33,9 @@ export function buildArgv(plan: Plan, req: BuildxRequest): string[] {
   for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);
   for (const t of req.tags) argv.push('--tag', t);
   for (const [k, v] of Object.entries(req.buildLabels)) argv.push('--label', `${k}=${v}`);
-  argv.push('--metadata-file', req.metadataFile);
   argv.push('--progress', req.progress ?? 'auto');
   if (req.network) argv.push('--network', req.network);
-  switch (req.output.type) {
-    case 'push':
-      argv.push('--push');
-      break;
-    case 'load':
-      argv.push('--load');
-      break;
-    case 'oci':
-      argv.push('--output', `type=oci,dest=${req.output.path}`);
-      break;
-  }
+  argv.push('--output', `type=oci,dest=${req.archive}`);
   argv.push(req.contextDir);
   return argv;
 }

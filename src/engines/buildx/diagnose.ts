@@ -95,6 +95,18 @@ export function diagnoseBuildFailure(
       problems: [{ message: detail }],
     });
   }
+  // kubox always has buildx write an OCI archive; the docker driver can only with the
+  // containerd image store (Docker 29 turns it on for new installs).
+  if (/OCI exporter is not supported for the docker driver/i.test(stderr)) {
+    return new KuboxError(
+      'build-failed',
+      'this builder uses the docker driver, which cannot write the OCI archive kubox publishes from',
+      {
+        hint: 'use a docker-container builder (the spec\'s `builder:` default, or --builder NAME), or turn on the containerd image store ("features": {"containerd-snapshotter": true} in /etc/docker/daemon.json)',
+        problems: [{ message: detail }],
+      },
+    );
+  }
   if (/exec format error/i.test(stderr)) {
     return new KuboxError(
       'emulator-missing',

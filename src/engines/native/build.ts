@@ -3,10 +3,10 @@
  * nothing run inside the image. The base is pulled by digest, packages and
  * wheels come from the lock (resolved first when there is none, or when the
  * spec changed), each platform's layers come from the cache or are built
- * (platform-image.ts), and every platform lands in one index. Same spec +
- * same lock = same index digest.
+ * (platform-image.ts), and every platform lands in one index, in the cache.
+ * Same spec + same lock = same index digest. Publishing is publish.ts's.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheDir, ContentCache } from '../../cache.js';
 import { KuboxError } from '../../errors.js';
@@ -19,22 +19,21 @@ import { openNode } from '../../image/source.js';
 import { storeBlob } from '../../oci/layout.js';
 import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
-import { publish } from '../../publish.js';
-import { checkDockerEngine } from '../../docker.js';
 import { buildLabels } from '../labels.js';
-import { buildRequest, type BuildOptions, type BuildResult } from '../options.js';
+import type { BuildOptions, BuildRequest, BuiltImage } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
 import { lockFor, lockState } from './lock-policy.js';
 import { buildPlatform, type BuiltPlatform } from './platform-image.js';
 
-export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
-  const { cwd, log, platforms, output, tags } = buildRequest(plan, opts);
+export async function buildNative(
+  plan: Plan,
+  opts: BuildOptions,
+  { cwd, log, platforms }: BuildRequest,
+): Promise<BuiltImage> {
   const args = { ...plan.spec.args, ...(opts.buildArgs ?? {}) };
   const root = opts.cacheDir ?? cacheDir();
   const cache = new ContentCache(join(root, 'blobs'));
-  // --load needs a Docker engine: say so before the work, not after it.
-  if (output.type === 'load') await checkDockerEngine();
 
   // The lock covers every platform of the spec, whatever subset this build makes; one this
   // build does not make may be left out of it, when it cannot be resolved.
@@ -107,20 +106,18 @@ export async function buildNative(plan: Plan, opts: BuildOptions = {}): Promise<
     indexBytes,
   );
 
-  const { pushed } = await publish(image, output, tags, log);
-
-  const warnings = [...new Set(built.flatMap((b) => b.warnings))];
+  // Beside the blobs, so that a layout written there for a scan links them instead of copying.
+  await mkdir(join(root, 'tmp'), { recursive: true });
+  const scratch = await mkdtemp(join(root, 'tmp', 'build-'));
   return {
-    output,
-    tags,
-    platforms,
-    builder: 'native',
+    image,
+    scratch,
     engine: 'native',
-    digest: image.descriptor.digest,
+    builder: 'native',
     images: built.map((b) => ({ platform: b.platform, digest: b.image.descriptor.digest })),
     labels,
-    warnings,
+    warnings: [...new Set(built.flatMap((b) => b.warnings))],
     lock: { path: lockFile, written },
-    ...(pushed ? { pushed: pushed.blobs } : {}),
+    dispose: () => rm(scratch, { recursive: true, force: true }),
   };
 }

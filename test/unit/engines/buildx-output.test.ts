@@ -1,12 +1,14 @@
 /**
- * The buildx engine's outputs with a docker STAND-IN (src/exec.js's run is
- * replaced; no Docker is involved): an OCI archive goes to a temporary file
- * beside a regular target and is renamed, or is copied into a FIFO or device;
- * --load takes its digest from buildx's metadata file and fails clearly when
- * that file is missing or unusable.
+ * The buildx engine through the publish stage, with a docker STAND-IN
+ * (src/exec.js's run is replaced; no Docker is involved): buildx always writes
+ * an OCI archive into kubox's private directory; --output oci:PATH copies it
+ * byte for byte to a temporary file beside a regular target that is renamed,
+ * or into a FIFO or device; --load hands that same archive to `docker load`.
+ * Nothing of the build is left behind.
  */
 import {
   copyFileSync,
+  existsSync,
   lstatSync,
   mkdtempSync,
   readFileSync,
@@ -15,10 +17,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { build } from '../../../src/engines/buildx/build.js';
+import { buildImage } from '../../../src/build.js';
 import type { BuildOptions } from '../../../src/engines/options.js';
 import { KuboxError } from '../../../src/errors.js';
 import type { RunResult } from '../../../src/exec.js';
@@ -30,8 +32,8 @@ import { makeImage, type MadeImage } from '../../support/make-image.js';
 const standin = vi.hoisted(() => ({
   /** The archive `buildx build --output type=oci,dest=...` writes. */
   archive: '',
-  /** What it writes to --metadata-file; undefined: no file. */
-  metadata: undefined as string | undefined,
+  /** The archives `docker load --input` was given, as read when it ran. */
+  loaded: [] as Buffer[],
   /** Its exit code. */
   exitCode: 0,
   builds: [] as string[][],
@@ -51,19 +53,21 @@ vi.mock('../../../src/exec.js', () => ({
       standin.builds.push([...args]);
       if (standin.exitCode !== 0)
         return { exitCode: standin.exitCode, stdout: '', stderr: 'ERROR: boom', missing: false };
-      const out = args.includes('--output') ? args[args.indexOf('--output') + 1] : undefined;
-      if (out) copyFileSync(standin.archive, /dest=(.*)$/.exec(out)![1]!);
-      const metadataFile = args[args.indexOf('--metadata-file') + 1]!;
-      if (standin.metadata !== undefined) writeFileSync(metadataFile, standin.metadata);
+      const out = args[args.indexOf('--output') + 1]!;
+      copyFileSync(standin.archive, /^type=oci,dest=(.*)$/.exec(out)![1]!);
       return ok();
     }
+    if (args[0] === 'load' && args[1] === '--input') {
+      standin.loaded.push(readFileSync(args[2]!));
+      return ok('Loaded image: g1g1/py-kube:0.9.0');
+    }
+    if (args[0] === 'tag') return ok();
     throw new Error(`the stand-in has no docker ${args.join(' ')}`);
   },
 }));
 
 const plan = makePlan(loadPreset('py-kube').spec);
 const isRoot = process.getuid?.() === 0;
-const DIGEST = `sha256:${'c3'.repeat(32)}`;
 let image: MadeImage;
 
 function workdir(): string {
@@ -71,7 +75,17 @@ function workdir(): string {
 }
 
 const buildTo = (opts: BuildOptions, cwd: string) =>
-  build(plan, { ...opts, platforms: ['linux/amd64'], cwd, progress: 'quiet' });
+  buildImage(plan, {
+    ...opts,
+    engine: 'buildx',
+    platforms: ['linux/amd64'],
+    cwd,
+    progress: 'quiet',
+  });
+
+/** The archive buildx was told to write (inside kubox's private build directory). */
+const buildxDest = () =>
+  /dest=(.*)$/.exec(standin.builds[0]![standin.builds[0]!.indexOf('--output') + 1]!)![1]!;
 
 beforeAll(async () => {
   const dir = workdir();
@@ -85,23 +99,23 @@ beforeAll(async () => {
 });
 
 afterEach(() => {
-  standin.metadata = undefined;
+  // The engine's private directory and its archive are gone, whatever happened.
+  if (standin.builds[0]) expect(existsSync(dirname(buildxDest()))).toBe(false);
+  standin.loaded = [];
   standin.exitCode = 0;
   standin.builds = [];
   expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
 });
 
 describe('buildx --output oci:PATH', { timeout: 60_000 }, () => {
-  it('a regular file: buildx writes a temporary file beside it, renamed when read back', async () => {
+  it("a regular file: buildx's archive, byte for byte, renamed into place when complete", async () => {
     const cwd = workdir();
     const target = join(cwd, 'out', 'img.oci.tar');
     const res = await buildTo({ output: { type: 'oci', path: target } }, cwd);
     expect(res.digest).toBe(image.digest);
     expect(res.images).toEqual(image.platforms);
-    const dest = /dest=(.*)$/.exec(
-      standin.builds[0]![standin.builds[0]!.indexOf('--output') + 1]!,
-    )!;
-    expect(dest[1]).toMatch(/out\/img\.oci\.tar\.kubox-[0-9a-f]{24}\.tmp$/);
+    expect(res.engine).toBe('buildx');
+    expect(buildxDest()).toMatch(/\/kubox-build-[^/]+\/image\.oci\.tar$/);
     expect(readFileSync(target).equals(readFileSync(standin.archive))).toBe(true);
     expect(readdirSync(join(cwd, 'out'))).toEqual(['img.oci.tar']);
   });
@@ -141,36 +155,23 @@ describe('buildx --output oci:PATH', { timeout: 60_000 }, () => {
     expect(lstatSync(dev).isCharacterDevice()).toBe(true);
     expect(readdirSync(cwd)).toEqual(['null']);
   });
-
-  it('needs no metadata file: the digest comes from the archive', async () => {
-    const cwd = workdir();
-    standin.metadata = undefined;
-    const res = await buildTo({ output: { type: 'oci', path: join(cwd, 'a.tar') } }, cwd);
-    expect(res.digest).toBe(image.digest);
-  });
 });
 
 describe('buildx --load', { timeout: 60_000 }, () => {
-  it("reports the digest from buildx's metadata file", async () => {
-    standin.metadata = JSON.stringify({ 'containerimage.digest': DIGEST });
+  it('hands the archive buildx wrote to docker load, and reports its digest', async () => {
     const res = await buildTo({ output: { type: 'load' } }, workdir());
-    expect(res.digest).toBe(DIGEST);
-    expect(standin.builds[0]).toContain('--load');
+    expect(res.digest).toBe(image.digest);
+    expect(res.output).toEqual({ type: 'load' });
+    expect(standin.builds[0]).not.toContain('--load');
+    expect(standin.loaded).toHaveLength(1);
+    expect(standin.loaded[0]!.equals(readFileSync(standin.archive))).toBe(true);
   });
 
-  it('no metadata file after a successful build is an error naming it', async () => {
-    const err = await buildTo({ output: { type: 'load' } }, workdir()).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KuboxError);
-    expect((err as KuboxError).kind).toBe('build-failed');
-    expect((err as KuboxError).message).toMatch(
-      /^buildx succeeded but its metadata file \S+metadata\.json cannot be read \(ENOENT\)$/,
+  it('a failed build loads nothing', async () => {
+    standin.exitCode = 1;
+    await expect(buildTo({ output: { type: 'load' } }, workdir())).rejects.toBeInstanceOf(
+      KuboxError,
     );
-  });
-
-  it('an unparsable metadata file is an error naming it', async () => {
-    standin.metadata = '{"containerimage.digest": ';
-    await expect(buildTo({ output: { type: 'load' } }, workdir())).rejects.toThrow(
-      /buildx's metadata file \S+metadata\.json is not JSON/,
-    );
+    expect(standin.loaded).toHaveLength(0);
   });
 });

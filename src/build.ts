@@ -1,0 +1,60 @@
+/**
+ * `kubox build`: one engine builds (engines/select.ts), the publish stage
+ * publishes (publish.ts), and the result says what was made and where it
+ * went. gated-build.ts puts a scan between the two.
+ */
+import { checkDockerEngine } from './docker.js';
+import {
+  buildRequest,
+  type BuildOptions,
+  type BuildRequest,
+  type BuildResult,
+  type BuiltImage,
+} from './engines/options.js';
+import type { Plan } from './plan/plan.js';
+import type { PushResult } from './registry/push.js';
+
+/** Settles the request and builds with the chosen engine; the caller publishes and disposes. */
+export async function buildUnpublished(
+  plan: Plan,
+  opts: BuildOptions,
+): Promise<{ req: BuildRequest; built: BuiltImage }> {
+  const req = buildRequest(plan, opts);
+  // --load needs a Docker engine: say so before the work, not after it.
+  if (req.output.type === 'load') await checkDockerEngine();
+  const { buildWithEngine } = await import('./engines/select.js');
+  return { req, built: await buildWithEngine(plan, opts, req) };
+}
+
+/** What a build returns to the CLI (printed, or as --json) and to the library. */
+export function buildResult(
+  built: BuiltImage,
+  req: BuildRequest,
+  pushed?: PushResult,
+): BuildResult {
+  return {
+    output: req.output,
+    tags: req.tags,
+    platforms: req.platforms,
+    builder: built.builder,
+    engine: built.engine,
+    digest: built.image.descriptor.digest,
+    images: built.images,
+    labels: built.labels,
+    ...(built.warnings ? { warnings: built.warnings } : {}),
+    ...(built.lock ? { lock: built.lock } : {}),
+    ...(pushed ? { pushed: pushed.blobs } : {}),
+  };
+}
+
+/** Builds the image and publishes it where the options (else the spec) say. */
+export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
+  const { req, built } = await buildUnpublished(plan, opts);
+  try {
+    const { publish } = await import('./publish.js');
+    const { pushed } = await publish(built, req.output, req.tags, req.log);
+    return buildResult(built, req, pushed);
+  } finally {
+    await built.dispose();
+  }
+}

@@ -5,7 +5,7 @@
  * stores and verifies; fetching is http/download.ts's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KuboxError } from './errors.js';
@@ -41,6 +41,48 @@ export interface Expected {
   what: string;
   /** Where the bytes come from, for messages (a URL without credentials). */
   from?: string;
+}
+
+/**
+ * How old a temporary file beside the blobs must be before a later run
+ * removes it: a writer that was killed (SIGKILL, a power cut) leaves its
+ * `.tmp`/`.partial` behind, and one alive for an hour on a single file is
+ * not writing it any more.
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+const swept = new Set<string>();
+
+/**
+ * Removes the temporary files (names ending in one of `suffixes`) older than
+ * `maxAgeMs` from `dir`, once per directory and process. Best effort: a file
+ * another process removes first, or a directory that cannot be read, is no
+ * error.
+ */
+export async function sweepStale(
+  dir: string,
+  suffixes: readonly string[] = ['.tmp', '.partial'],
+  maxAgeMs = STALE_TEMP_MS,
+  now = Date.now(),
+): Promise<number> {
+  if (swept.has(dir)) return 0;
+  swept.add(dir);
+  let removed = 0;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!suffixes.some((s) => name.endsWith(s))) continue;
+    const path = join(dir, name);
+    try {
+      const st = await stat(path);
+      if (st.isFile() && now - st.mtimeMs > maxAgeMs) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return removed;
 }
 
 export class ContentCache {
@@ -87,6 +129,8 @@ export class ContentCache {
         for await (const c of chunks) {
           hash.update(c);
           size += c.length;
+          // Not one byte past the declared size reaches the disk.
+          if (expected.size !== undefined && size > expected.size) break;
           await fh.write(c);
           onBytes?.(c.length);
         }
@@ -151,6 +195,7 @@ export class ContentCache {
   private async mkdirs(): Promise<void> {
     try {
       await mkdir(join(this.root, 'sha256'), { recursive: true });
+      await sweepStale(join(this.root, 'sha256'));
     } catch (e) {
       throw new KuboxError(
         'io',

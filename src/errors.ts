@@ -4,6 +4,8 @@
  * the mapping from failure to exit status lives in exactly one place.
  */
 
+import { redact } from './redact.js';
+
 export const ExitCode = {
   ok: 0,
   /** The operation ran and found a failure: a build broke, a check did not pass. */
@@ -104,11 +106,16 @@ export class KuboxError extends Error {
     message: string,
     options: { hint?: string; problems?: Problem[]; cause?: unknown } = {},
   ) {
-    super(message, { cause: options.cause });
+    // Messages quote URLs, files and servers' answers: no credential kubox holds leaves in one.
+    super(redact(message), { cause: options.cause });
     this.name = 'KuboxError';
     this.kind = kind;
-    this.hint = options.hint;
-    this.problems = options.problems ?? [];
+    this.hint = options.hint === undefined ? undefined : redact(options.hint);
+    this.problems = (options.problems ?? []).map((p) => ({
+      ...p,
+      message: redact(p.message),
+      ...(p.hint !== undefined ? { hint: redact(p.hint) } : {}),
+    }));
   }
 
   get exitCode(): ExitCode {
@@ -133,5 +140,5 @@ export function formatError(err: KuboxError): string {
     if (p.hint) lines.push(`    fix: ${p.hint}`);
   }
   if (err.hint) lines.push(`  fix: ${err.hint}`);
-  return lines.join('\n');
+  return redact(lines.join('\n'));
 }

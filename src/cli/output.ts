@@ -1,6 +1,7 @@
 /** Printing for the CLI: colors only on a TTY (and never with NO_COLOR), tables, JSON. */
 export { table } from '../text.js';
 import type { Progress } from '../cache.js';
+import { redact } from '../redact.js';
 
 export interface Out {
   color: boolean;
@@ -19,9 +20,11 @@ export function makeOut(
   const dimErr = colorOn(err);
   return {
     color: colorOn(stream),
-    print: (t) => stream.write(`${t}\n`),
-    info: (t) => err.write(dimErr ? `\x1b[2m${t}\x1b[0m\n` : `${t}\n`),
-    status: (t, final) => {
+    // Everything printed passes the redactor: text quoted from servers may hold a credential.
+    print: (t) => stream.write(`${redact(t)}\n`),
+    info: (t) => err.write(dimErr ? `\x1b[2m${redact(t)}\x1b[0m\n` : `${redact(t)}\n`),
+    status: (raw, final) => {
+      const t = redact(raw);
       if (err.isTTY) err.write(`\r\x1b[K${t}${final ? '\n' : ''}`);
       else if (final) err.write(`${t}\n`);
     },

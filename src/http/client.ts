@@ -2,19 +2,26 @@
  * kubox's one HTTP client, for registries, apt repositories, package indexes
  * and downloads alike:
  * - one retry policy (retry.ts): dropped connections, time-outs, 408, 429
- *   and 5xx are tried again with backoff and jitter, Retry-After honoured;
+ *   and 5xx are tried again with backoff and jitter, Retry-After honoured
+ *   (a wait longer than the cap is not made: the answer is final then);
  * - time-outs of its own: connecting until the response headers, and an
- *   idle time-out on bodies (a stalled upload, a download that stops);
+ *   idle time-out on bodies (a stalled upload, a download that stops or
+ *   trickles);
+ * - a bound on bodies (`limit`): a declared size or a cap, enforced while
+ *   they stream;
  * - redirects followed here, Authorization only ever sent to the origin it
  *   was given for;
  * - `user:password@` in a URL becomes Basic authorization and appears in no
  *   message. Bodies stream: nothing is buffered that the caller does not read.
  */
+import type { ErrorKind } from '../errors.js';
+import { addCredentials } from '../redact.js';
 import { causeOf, HttpError, networkError } from './error.js';
 import {
   DEFAULT_RETRY,
   delayMs,
   isRetryableStatus,
+  maxRetryAfterMs,
   realSleep,
   retryAfterMs,
   type RetryPolicy,
@@ -32,6 +39,20 @@ export interface HttpRequest {
   body?: () => RequestBody | undefined;
   /** False for requests that must not be sent twice (an upload chunk): the caller retries at its level. */
   retry?: boolean;
+  /**
+   * The most body bytes to take: a response that announces more (Content-Length)
+   * or sends more fails at once, without another attempt. Unset: no bound (the
+   * caller streams, and must bound what it keeps).
+   */
+  limit?: BodyLimit;
+}
+
+export interface BodyLimit {
+  bytes: number;
+  /** What the bound is, for the message: "its declared size", "the cap on manifests". */
+  what: string;
+  /** Default 'network'; 'integrity' when the bound is a size the content was declared with. */
+  kind?: ErrorKind;
 }
 
 export interface Timeouts {
@@ -42,6 +63,39 @@ export interface Timeouts {
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 30_000, idleMs: 60_000 };
+
+/**
+ * What a body must bring per `idleMs` to count as moving. A server trickling a
+ * byte every few seconds never trips a plain idle timer and holds kubox
+ * forever (slowloris); 1 KiB a minute is far below any real link.
+ */
+export const PROGRESS_BYTES = 1024;
+
+/**
+ * Time-outs and attempts from the environment, for tests and for users behind
+ * slow links: KUBOX_HTTP_HEADERS_TIMEOUT_MS, KUBOX_HTTP_IDLE_TIMEOUT_MS,
+ * KUBOX_HTTP_ATTEMPTS (positive integers; anything else is ignored, as the
+ * default client is made when this module loads and cannot fail then).
+ */
+export function policyFromEnv(env: NodeJS.ProcessEnv = process.env): {
+  timeouts: Partial<Timeouts>;
+  retry: Partial<RetryPolicy>;
+} {
+  const num = (name: string) => {
+    const v = env[name]?.trim();
+    return v && /^[1-9]\d{0,8}$/.test(v) ? Number(v) : undefined;
+  };
+  const headersMs = num('KUBOX_HTTP_HEADERS_TIMEOUT_MS');
+  const idleMs = num('KUBOX_HTTP_IDLE_TIMEOUT_MS');
+  const attempts = num('KUBOX_HTTP_ATTEMPTS');
+  return {
+    timeouts: {
+      ...(headersMs !== undefined ? { headersMs } : {}),
+      ...(idleMs !== undefined ? { idleMs } : {}),
+    },
+    retry: attempts !== undefined ? { attempts } : {},
+  };
+}
 
 export interface HttpOptions {
   /** What sends one request; global fetch by default. */
@@ -79,6 +133,7 @@ interface Target {
   url: URL;
   headers: Headers;
   body: (() => RequestBody | undefined) | undefined;
+  limit: BodyLimit | undefined;
 }
 
 interface Exchange {
@@ -139,12 +194,13 @@ function target(req: HttpRequest): Target {
       }
     };
     const user = `${decode(url.username)}:${decode(url.password)}`;
+    addCredentials(decode(url.username), decode(url.password));
     if (!headers.has('authorization'))
       headers.set('authorization', `Basic ${Buffer.from(user).toString('base64')}`);
     url.username = '';
     url.password = '';
   }
-  return { method, url, headers, body: req.body };
+  return { method, url, headers, body: req.body, limit: req.limit };
 }
 
 /** One timer for a request: when it runs out, `expired` rejects and the request is aborted. */
@@ -200,35 +256,74 @@ function tap(
 }
 
 /**
- * The response with its body under the idle time-out: each read waits at most
- * `idleMs` for bytes. A read that fails aborts the request and errors the body
- * with an HttpError, remembered as what broke the exchange.
+ * The response with its body under the idle time-out and the request's limit:
+ * each read waits at most what is left of `idleMs` for bytes, and a window of
+ * `idleMs` spent waiting must bring PROGRESS_BYTES (or the end). A read that
+ * fails aborts the request and errors the body with an HttpError, remembered
+ * as what broke the exchange. A body over the limit is refused as soon as it
+ * says so (Content-Length) or its bytes pass it: memory and disk stay bounded.
  */
 function guard(
   res: Response,
   abort: AbortController,
-  failure: (reason: string, cause?: unknown) => HttpError,
+  failure: (reason: string, cause?: unknown, final?: { kind?: ErrorKind }) => HttpError,
   idleMs: number,
+  limit: BodyLimit | undefined,
 ): Exchange {
   if (res.body === null || NULL_BODY.has(res.status))
     return { response: res, broke: () => undefined };
+  // The limit is on the content asked for: an error page or a 401 is not it (its readers
+  // quote a bounded part, http/body.ts), and must not turn into "too large".
+  if (!res.ok) limit = undefined;
+  const tooLarge = (more: string) =>
+    failure(`the response is ${more} ${limit!.bytes} bytes (${limit!.what})`, undefined, {
+      kind: limit!.kind ?? 'network',
+    });
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (limit && Number.isFinite(declared) && declared > limit.bytes) {
+    const e = tooLarge(`announced (Content-Length ${declared}) as larger than`);
+    abort.abort(e);
+    void res.body.cancel(e).catch(() => {});
+    throw e;
+  }
   const reader = res.body.getReader();
   let broke: HttpError | undefined;
+  let total = 0;
+  // Time spent waiting in reads, and bytes got, since the body last made progress.
+  let waited = 0;
+  let got = 0;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(c) {
         let timer: NodeJS.Timeout | undefined;
+        const started = Date.now();
         const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(failure(`no data for ${duration(idleMs)}`)), idleMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                failure(
+                  got === 0
+                    ? `no data for ${duration(idleMs)}`
+                    : `only ${got} bytes in ${duration(idleMs)}`,
+                ),
+              ),
+            Math.max(1, idleMs - waited),
+          );
         });
         try {
           const r = await Promise.race([reader.read(), idle]);
-          if (r.done) c.close();
-          else c.enqueue(r.value);
+          waited += Date.now() - started;
+          if (r.done) return c.close();
+          total += r.value.length;
+          got += r.value.length;
+          if (got >= PROGRESS_BYTES) waited = got = 0;
+          if (limit && total > limit.bytes) throw tooLarge('larger than');
+          c.enqueue(r.value);
         } catch (e) {
           const { code, message } = causeOf(e);
           broke = e instanceof HttpError ? e : failure(`the body broke off: ${code ?? message}`, e);
           abort.abort(broke);
+          void reader.cancel(broke).catch(() => {});
           throw broke;
         } finally {
           clearTimeout(timer);
@@ -257,14 +352,21 @@ async function once(
 ): Promise<Exchange> {
   const abort = new AbortController();
   const deadline = new Deadline(abort);
-  const failure = (reason: string, cause?: unknown) =>
+  // Failures are transient (worth another attempt) but for `final` ones: a body over its limit.
+  const failure = (reason: string, cause?: unknown, final?: { kind?: ErrorKind }) =>
     new HttpError({
       method: t.method,
       url: where,
       message: `${t.method} ${where}: ${reason}`,
       reason,
       cause,
-      transient: true,
+      transient: final === undefined,
+      ...(final?.kind ? { kind: final.kind } : {}),
+      ...(final
+        ? {
+            hint: 'the server sent more than kubox accepts there; it is broken, or not what the URL should point at',
+          }
+        : {}),
     });
   const noHeaders = () => failure(`no response within ${duration(timeouts.headersMs)}`);
   deadline.arm(timeouts.headersMs, noHeaders);
@@ -295,7 +397,7 @@ async function once(
   } finally {
     deadline.close();
   }
-  return guard(res, abort, failure, timeouts.idleMs);
+  return guard(res, abort, failure, timeouts.idleMs, t.limit);
 }
 
 /**
@@ -370,7 +472,7 @@ async function attempt<T>(
     return { value: await consume(res) };
   } catch (e) {
     const broke = ex.broke();
-    if (!broke || !causedBy(e, broke)) throw e;
+    if (!broke || !broke.transient || !causedBy(e, broke)) throw e;
     return {
       why: broke.reason,
       settle: () => {
@@ -381,8 +483,9 @@ async function attempt<T>(
 }
 
 export function createHttp(opts: HttpOptions = {}): Http {
-  const policy = { ...DEFAULT_RETRY, ...opts.retry };
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const env = policyFromEnv();
+  const policy = { ...DEFAULT_RETRY, ...env.retry, ...opts.retry };
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...env.timeouts, ...opts.timeouts };
   const sleep = opts.sleep ?? realSleep;
   const client: Http = {
     send: (req) => client.read(req, (res) => res),
@@ -395,7 +498,14 @@ export function createHttp(opts: HttpOptions = {}): Http {
         if ('value' in out) return out.value;
         const delay = delayMs(n, policy, out.retryAfterMs);
         const last = req.retry === false || n + 1 >= policy.attempts;
-        if (last || waited + delay > policy.maxTotalWaitMs) return out.settle();
+        // A server asking for a longer wait than kubox would make is answered now, not slept on.
+        const tooLong =
+          out.retryAfterMs !== undefined && out.retryAfterMs > maxRetryAfterMs(policy);
+        if (tooLong)
+          opts.log?.(
+            `${t.method} ${t.url.pathname}: ${out.why} asks to wait ${Math.round(out.retryAfterMs! / 1000)} s, longer than kubox waits; giving up`,
+          );
+        if (last || tooLong || waited + delay > policy.maxTotalWaitMs) return out.settle();
         await out.discard?.();
         opts.log?.(`${t.method} ${t.url.pathname}: ${out.why}; retrying in ${delay} ms`);
         waited += delay;

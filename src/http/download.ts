@@ -39,7 +39,8 @@ export async function fetchBytes(
   opts: { maxBytes?: number; http?: Http } = {},
 ): Promise<Buffer> {
   const maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
-  return (opts.http ?? defaultHttp).read({ url }, async (res) => {
+  const limit = { bytes: maxBytes, what: 'the most kubox reads from there' };
+  return (opts.http ?? defaultHttp).read({ url, limit }, async (res) => {
     const parts: Uint8Array[] = [];
     let n = 0;
     for await (const c of await ok(res, url)) {
@@ -54,6 +55,13 @@ export async function fetchBytes(
   });
 }
 
+/**
+ * The bound on a pinned download whose size nobody declared (a binary's URL
+ * with only a sha256): the hash check comes at the end, and an endless body
+ * must not fill the disk first. 2 GiB is above any tool a debug image ships.
+ */
+export const MAX_UNSIZED_DOWNLOAD = 2 * 1024 * 1024 * 1024;
+
 /** The stored blob for `item`, downloaded into the store (and verified there) when it is not in it yet. */
 export async function download(
   cache: ContentCache,
@@ -63,8 +71,15 @@ export async function download(
   const sha = item.sha256.toLowerCase();
   if (await cache.has(sha)) return cache.path(sha);
   const expected = { ...item, sha256: sha, from: redact(item.url) };
-  return (opts.http ?? defaultHttp).read({ url: item.url }, async (res) =>
-    cache.write(expected, await ok(res, item.url), opts.onBytes),
+  // The size the signed index (or lock) gives is enforced while the bytes stream (cache.write
+  // stops at the first chunk past it and names both sizes); without one, a cap does.
+  const limit =
+    item.size === undefined
+      ? { bytes: MAX_UNSIZED_DOWNLOAD, what: 'the most kubox downloads for one file' }
+      : undefined;
+  return (opts.http ?? defaultHttp).read(
+    { url: item.url, ...(limit ? { limit } : {}) },
+    async (res) => cache.write(expected, await ok(res, item.url), opts.onBytes),
   );
 }
 

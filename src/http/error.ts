@@ -4,12 +4,11 @@
  * test `e.status === 404` instead of reading the message.
  */
 import { KuboxError, type ErrorKind } from '../errors.js';
+import { redact } from '../redact.js';
 import { isRetryableStatus } from './retry.js';
 
-/** `text` with the `user:password@` of every URL in it removed. */
-export function redact(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1');
-}
+/** `text` with the `user:password@` of every URL and every known secret removed (src/redact.ts). */
+export { redact } from '../redact.js';
 
 export interface HttpErrorInit {
   method: string;

@@ -1,7 +1,8 @@
 /**
  * The one retry policy of kubox's HTTP: a bounded number of attempts, waits
  * that grow exponentially with jitter, a server's Retry-After honoured but
- * capped, and a bound on the total time spent waiting.
+ * capped (a longer one is not waited for: the answer stands), and a bound on
+ * the total time spent waiting.
  */
 
 export interface RetryPolicy {
@@ -38,11 +39,16 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.round(exp / 2 + (Math.random() * exp) / 2);
 }
 
+/** The longest Retry-After kubox waits for; a server asking for more gets no other attempt. */
+export function maxRetryAfterMs(policy: RetryPolicy): number {
+  return policy.maxDelayMs * 4;
+}
+
 /** The wait before attempt `attempt + 1`: the server's Retry-After (capped) when it gave one, else backoff. */
 export function delayMs(attempt: number, policy: RetryPolicy, retryAfter?: number): number {
   return retryAfter === undefined
     ? backoffMs(attempt, policy)
-    : Math.min(policy.maxDelayMs * 4, retryAfter);
+    : Math.min(maxRetryAfterMs(policy), retryAfter);
 }
 
 /** 408, 429 and 5xx but 501 (not implemented) and 505 (version not supported): another try may work. */

@@ -8,6 +8,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { KuboxError } from '../errors.js';
 import type { ImageReference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/types.js';
+import { checkConfigDocument, MAX_CONFIG_BYTES } from '../oci/validate.js';
 import { RegistryClient, type ClientOptions } from '../registry/client.js';
 import type { ImageNode, Layer } from './model.js';
 import { openNode, type Source } from './source.js';
@@ -15,6 +16,10 @@ import { openNode, type Source } from './source.js';
 /** A stream now for one that comes later: Layer.open is synchronous, a registry GET is not. */
 function later(stream: Promise<Readable>): Readable {
   const out = new PassThrough();
+  // The GET may fail (or the blob prove corrupt) before the reader attaches its listeners,
+  // which would make the 'error' event an uncaught exception. The reader still gets the
+  // error: a stream destroyed with one is errored, and pipeline() and for-await see it.
+  out.on('error', () => {});
   stream.then(
     (s) => {
       s.on('error', (e) => out.destroy(e));
@@ -33,8 +38,16 @@ async function whole(stream: Readable): Promise<Buffer> {
 
 export function registrySource(connect: () => Promise<RegistryClient>, repository: string): Source {
   return {
-    manifest: async (d) => (await (await connect()).getManifest(repository, d.digest)).bytes,
-    smallBlob: async (d) => whole(await (await connect()).getBlob(repository, d.digest)),
+    manifest: async (d) =>
+      (await (await connect()).getManifest(repository, d.digest, d.size)).bytes,
+    smallBlob: async (d) => {
+      const c = await connect();
+      const bytes = await whole(
+        await c.getBlob(repository, d.digest, { size: d.size, maxBytes: MAX_CONFIG_BYTES }),
+      );
+      checkConfigDocument(bytes, `the image config ${c.registry}/${repository}@${d.digest}`);
+      return bytes;
+    },
     layer: (d: Descriptor): Layer => ({
       digest: d.digest,
       size: d.size,
@@ -43,7 +56,7 @@ export function registrySource(connect: () => Promise<RegistryClient>, repositor
         // Only a whole blob can be checked against its digest: kubox reads no part of one.
         if (start !== 0 || end !== d.size)
           throw new KuboxError('io', `a part of blob ${d.digest} was asked of a registry`);
-        return later(connect().then((c) => c.getBlob(repository, d.digest)));
+        return later(connect().then((c) => c.getBlob(repository, d.digest, { size: d.size })));
       },
     }),
   };

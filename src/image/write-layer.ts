@@ -5,13 +5,13 @@
  * names, mtimes, atime/ctime records, gzip header time) is fixed here.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack, type Header, type Pack } from 'tar-stream';
+import { sweepStale } from '../cache.js';
 import { KuboxError } from '../errors.js';
 import type { FileEntry } from '../oci/file-entry.js';
 
@@ -190,7 +190,12 @@ export async function writeLayer(
   const mtime = new Date(opts.mtime * 1000);
   const sorted = sortEntries(entries);
   await mkdir(opts.dir, { recursive: true });
+  // What a killed run left in the cache goes first (once per directory and process).
+  await sweepStale(opts.dir);
   const tmp = join(opts.dir, `.layer-${randomBytes(6).toString('hex')}.partial`);
+  // Opened now (O_EXCL, 0600), not lazily by the stream: a failure before a lazy open
+  // completed would remove the file first and leave the one the open then made.
+  const fh = await open(tmp, 'wx', 0o600);
   const tarHash = createHash('sha256');
   const gzHash = createHash('sha256');
   const p = pack();
@@ -199,7 +204,7 @@ export async function writeLayer(
     hashing(tarHash),
     createGzip({ level: GZIP_LEVEL }),
     hashing(gzHash),
-    createWriteStream(tmp),
+    fh.createWriteStream(),
   );
   const feeding = (async () => {
     for (const e of sorted) await addEntry(p, e, mtime);
@@ -218,6 +223,8 @@ export async function writeLayer(
     };
   } catch (e) {
     p.destroy();
+    await written.catch(() => {});
+    await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     if (e instanceof KuboxError) throw e;
     throw new KuboxError('io', `cannot write a layer into ${opts.dir}: ${(e as Error).message}`, {

@@ -7,12 +7,24 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+  readdir,
+  type FileHandle,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
+import { sweepStale } from '../cache.js';
 import { KuboxError } from '../errors.js';
 import { writeOutput } from '../fs.js';
 import { MediaType, type Descriptor, type Index } from './types.js';
@@ -154,24 +166,55 @@ export async function writeBlob(
   digest: string,
   content: Readable | Buffer,
 ): Promise<void> {
-  const target = blobPath(dir, digest);
-  if (existsSync(target)) return;
+  let target: string;
+  try {
+    target = blobPath(dir, digest);
+  } catch (e) {
+    if (!Buffer.isBuffer(content)) content.destroy();
+    throw e;
+  }
+  if (existsSync(target)) {
+    // Not read: closed, so that it neither holds a connection nor errors unheard.
+    if (!Buffer.isBuffer(content)) content.destroy();
+    return;
+  }
   await mkdir(dirname(target), { recursive: true });
+  // What a killed writer left here (kubox's cache is a layout) goes on the first write.
+  await sweepStale(dirname(target));
   // Unique per writer: kubox's cache is a layout that parallel builds share.
   const tmp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.partial`;
   const hash = createHash('sha256');
+  // Opened (O_EXCL) before anything can fail: a stream's lazy open could create the
+  // file after the clean-up below ran, and leave it.
+  let fh: FileHandle | undefined;
   try {
+    fh = await open(tmp, 'wx', 0o600);
     if (Buffer.isBuffer(content)) {
       hash.update(content);
-      await writeFile(tmp, content);
+      await fh.writeFile(content);
     } else {
-      content.on('data', (c: Buffer) => hash.update(c));
-      await pipeline(content, createWriteStream(tmp));
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      const out = fh.createWriteStream();
+      // The stream closes the handle when it ends or is destroyed.
+      fh = undefined;
+      await pipeline(content, hashing, out);
     }
+    await fh?.close();
+    fh = undefined;
     const actual = `sha256:${hash.digest('hex')}`;
     if (actual !== digest) throw new KuboxError('io', `blob ${digest} hashes to ${actual}`);
     await rename(tmp, target);
+  } catch (e) {
+    // A stream not read to its end would error later with no one listening.
+    if (!Buffer.isBuffer(content)) content.destroy();
+    throw e;
   } finally {
+    await fh?.close().catch(() => {});
     await rm(tmp, { force: true });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { KuboxError } from '../errors.js';
-import { http, httpOf, type Fetcher } from '../http/client.js';
+import { http, httpOf, type BodyLimit, type Fetcher } from '../http/client.js';
 import { redact, statusError } from '../http/error.js';
 import { normalizeName, parseSdistFilename, parseWheelFilename } from './name.js';
 import { readWheelMetadata } from './wheel.js';
@@ -29,6 +29,8 @@ export interface Distribution {
   /** PEP 658/714: the core metadata is served on its own at `<url>.metadata`. */
   metadataUrl?: string;
   metadataSha256?: string;
+  /** Bytes, when the index says (PEP 700 `size`, JSON only): enforced while downloading. */
+  size?: number;
 }
 
 const ACCEPT =
@@ -59,6 +61,7 @@ interface RawFile {
   yanked: boolean | string;
   /** true, or a hash, when the index offers PEP 658 metadata. */
   metadata?: boolean | string;
+  size?: number;
 }
 
 function parseHtml(html: string): RawFile[] {
@@ -95,6 +98,7 @@ interface JsonFile {
   yanked?: unknown;
   'core-metadata'?: unknown;
   'dist-info-metadata'?: unknown;
+  size?: unknown;
 }
 
 function parseJson(body: unknown, url: string): RawFile[] {
@@ -114,6 +118,9 @@ function parseJson(body: unknown, url: string): RawFile[] {
       {
         filename: f.filename,
         href: f.url,
+        ...(typeof f.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0
+          ? { size: f.size }
+          : {}),
         ...(typeof hashes.sha256 === 'string' ? { sha256: hashes.sha256 } : {}),
         ...(typeof f['requires-python'] === 'string'
           ? { requiresPython: f['requires-python'] }
@@ -139,7 +146,11 @@ export async function listDistributions(
 ): Promise<Distribution[]> {
   const url = projectUrl(indexUrl, project);
   const { raw, pageUrl } = await httpOf(fetcher).read(
-    { url, headers: { Accept: ACCEPT } },
+    {
+      url,
+      headers: { Accept: ACCEPT },
+      limit: { bytes: MAX_PAGE_BYTES, what: 'the cap on index pages' },
+    },
     async (res) => {
       if (res.status === 404)
         throw await statusError(res, {
@@ -197,6 +208,7 @@ export async function listDistributions(
       ...(wheel ? { tags: wheel.tags } : {}),
       ...(f.metadata !== undefined ? { metadataUrl: `${abs.href}.metadata` } : {}),
       ...(typeof f.metadata === 'string' ? { metadataSha256: f.metadata.toLowerCase() } : {}),
+      ...(f.size !== undefined ? { size: f.size } : {}),
     });
   }
   return out;
@@ -219,13 +231,25 @@ async function readBody<T>(url: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Caps on what has no declared size (the Simple API gives none in HTML). A
+ * project page lists every file of every release: PyPI's largest are a few
+ * MiB. Wheels are held in memory until installed: 1 GiB is above any wheel
+ * a debug image would carry, and keeps an endless body from taking the
+ * machine's memory. A METADATA file is a few KiB.
+ */
+const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+const MAX_DISTRIBUTION_BYTES = 1024 * 1024 * 1024;
+const MAX_METADATA_BYTES = 16 * 1024 * 1024;
+
 async function download(
   url: string,
   fetcher: Fetcher,
   what: string,
-  expected?: string,
+  expected: string | undefined,
+  limit: BodyLimit,
 ): Promise<Uint8Array> {
-  const bytes = await httpOf(fetcher).read({ url }, async (res) => {
+  const bytes = await httpOf(fetcher).read({ url, limit }, async (res) => {
     if (!res.ok)
       throw await statusError(res, {
         method: 'GET',
@@ -253,10 +277,14 @@ async function download(
  * published none, the hash of what was downloaded.
  */
 export async function downloadDistribution(
-  d: Pick<Distribution, 'url' | 'filename' | 'sha256'>,
+  d: Pick<Distribution, 'url' | 'filename' | 'sha256' | 'size'>,
   fetcher: Fetcher = http,
 ): Promise<{ bytes: Uint8Array; sha256: string }> {
-  const bytes = await download(d.url, fetcher, d.filename, d.sha256);
+  const limit: BodyLimit =
+    d.size !== undefined && d.size <= MAX_DISTRIBUTION_BYTES
+      ? { bytes: d.size, what: 'the size the index gives', kind: 'integrity' }
+      : { bytes: MAX_DISTRIBUTION_BYTES, what: 'the cap on one distribution' };
+  const bytes = await download(d.url, fetcher, d.filename, d.sha256, limit);
   return { bytes, sha256: d.sha256 ?? sha256Hex(bytes) };
 }
 
@@ -271,6 +299,7 @@ export async function fetchCoreMetadata(
     fetcher,
     `metadata of ${d.filename}`,
     d.metadataSha256,
+    { bytes: MAX_METADATA_BYTES, what: 'the cap on metadata files' },
   );
   return new TextDecoder().decode(bytes);
 }

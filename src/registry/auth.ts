@@ -5,9 +5,14 @@
  * scope set. Secrets stay inside this object.
  */
 import { KuboxError } from '../errors.js';
+import { isLoopbackHost } from '../http/loopback.js';
+import { addSecret } from '../redact.js';
+import { MAX_TOKEN_RESPONSE_BYTES, shown } from '../oci/validate.js';
 import { parseChallenges, mergeScopes, type Challenge } from './challenge.js';
 import type { Credential } from './credentials.js';
 import type { Transport } from './transport.js';
+
+const TOKEN_LIMIT = { bytes: MAX_TOKEN_RESPONSE_BYTES, what: 'the most kubox reads of a token' };
 
 interface CachedToken {
   header: string;
@@ -92,10 +97,46 @@ export class Authorizer {
     return pending;
   }
 
+  /**
+   * The realm as a URL, checked: credentials go to it only over https, or
+   * over http to this machine or to the registry's own host (whom the user
+   * already trusts with cleartext by using it over http). Never to another
+   * host in cleartext: a registry could name any realm.
+   */
+  private realmUrl(realm: string): URL {
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      url = new URL('invalid:');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new KuboxError(
+        'registry',
+        `${this.registry}'s Bearer challenge names a realm that is not an http(s) URL: ${shown(realm)}`,
+      );
+    if (this.credential.kind === 'anonymous' || url.protocol === 'https:') return url;
+    let registryHost = '';
+    try {
+      registryHost = new URL(`http://${this.registry}`).hostname;
+    } catch {
+      // a registry name that is no host matches no realm
+    }
+    if (isLoopbackHost(url.hostname) || url.hostname === registryHost) return url;
+    throw new KuboxError(
+      'registry-auth',
+      `${this.registry} sends its clients for tokens to ${url.origin} over plain http: kubox does not send credentials in cleartext to another host`,
+      {
+        hint: `the token service must be served over https (or from ${this.registry} itself); ask the registry's operator, or pull anonymously`,
+      },
+    );
+  }
+
   private async requestToken(scopes: readonly string[], cacheKey: string): Promise<string> {
     const { realm, service } = this.challenge!.params;
     if (!realm)
       throw new KuboxError('registry', `${this.registry}'s Bearer challenge has no realm`);
+    const realmUrl = this.realmUrl(realm);
     const merged = mergeScopes(scopes);
     let res: Response;
     if (this.credential.kind === 'identity-token') {
@@ -108,20 +149,30 @@ export class Authorizer {
       if (merged.length) form.set('scope', merged.join(' '));
       res = await this.transport.send({
         method: 'POST',
-        url: realm,
+        url: realmUrl.href,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: () => form.toString(),
+        limit: TOKEN_LIMIT,
       });
     } else {
-      const url = new URL(realm);
+      const url = realmUrl;
       if (service) url.searchParams.set('service', service);
       for (const s of merged) url.searchParams.append('scope', s);
       const headers: Record<string, string> = {};
       if (this.credential.kind === 'basic') headers.authorization = this.basic();
-      res = await this.transport.send({ method: 'GET', url: url.toString(), headers });
+      res = await this.transport.send({
+        method: 'GET',
+        url: url.toString(),
+        headers,
+        limit: TOKEN_LIMIT,
+      });
     }
-    if (res.status === 401 || res.status === 403) throw this.refused(merged);
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel().catch(() => {});
+      throw this.refused(merged);
+    }
     if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
       throw new KuboxError(
         'registry',
         `the token service of ${this.registry} answered HTTP ${res.status}`,
@@ -130,16 +181,21 @@ export class Authorizer {
         },
       );
     }
-    const body = (await res.json()) as {
-      token?: string;
-      access_token?: string;
-      expires_in?: number;
-    };
-    const token = body.token ?? body.access_token;
-    if (!token)
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown } | null;
+    try {
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      if (e instanceof KuboxError) throw e;
+      body = null;
+    }
+    const token = body?.token ?? body?.access_token;
+    // Sent back in a header: a value with a line break or other control character is refused.
+    if (typeof token !== 'string' || !/^[\x21-\x7e]+$/.test(token))
       throw new KuboxError('registry', `the token service of ${this.registry} returned no token`);
     // Renew a little early; 60 s is the spec's minimum lifetime when none is given.
-    const ttl = Math.max(10, (body.expires_in ?? 60) - 10) * 1000;
+    const expiresIn = typeof body?.expires_in === 'number' ? body.expires_in : 60;
+    const ttl = Math.max(10, Math.min(expiresIn, 24 * 3600) - 10) * 1000;
+    addSecret(token);
     const header = `Bearer ${token}`;
     this.tokens.set(cacheKey, { header, expiresAt: this.now() + ttl });
     return header;

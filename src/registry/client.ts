@@ -8,10 +8,20 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { KuboxError } from '../errors.js';
 import { HttpError } from '../http/error.js';
-import { MediaType, type Descriptor } from '../oci/types.js';
+import { isLoopbackHost } from '../http/loopback.js';
+import { MediaType, type Descriptor, type Index, type Manifest } from '../oci/types.js';
+import {
+  checkDigest,
+  checkManifestReference,
+  MAX_CONFIG_BYTES,
+  MAX_ERROR_BODY_BYTES,
+  MAX_MANIFEST_BYTES,
+  parseManifestDocument,
+} from '../oci/validate.js';
+import { readText } from '../http/body.js';
 import { Authorizer } from './auth.js';
 import { repositoryScope } from './challenge.js';
-import { credentialsFor, type Credential } from './credentials.js';
+import { credentialsFor, remember, type Credential } from './credentials.js';
 import { createTransport, type HttpRequest, type Transport } from './transport.js';
 
 export const MANIFEST_ACCEPT = [
@@ -28,10 +38,18 @@ export function apiHost(registry: string): string {
     : registry;
 }
 
-/** Loopback registries speak plain HTTP, as docker allows; KUBOX_INSECURE_REGISTRIES adds others. */
+/**
+ * Loopback registries speak plain HTTP, as docker allows; KUBOX_INSECURE_REGISTRIES adds others.
+ * Decided by the parsed address only: `127.example.com` or `127.0.0.1.nip.io` are public names.
+ */
 export function isLoopbackRegistry(registry: string): boolean {
-  const host = registry.replace(/:\d+$/, '');
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+  let host: string;
+  try {
+    host = new URL(`http://${registry}`).hostname;
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(host);
 }
 
 export function schemeFor(
@@ -45,6 +63,12 @@ export function schemeFor(
 
 export function sha256(data: Uint8Array | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** The digest of `data` with the algorithm of `like` (a checked digest: sha256 or sha512). */
+function digestLike(like: string, data: Uint8Array): string {
+  const alg = like.startsWith('sha512:') ? 'sha512' : 'sha256';
+  return `${alg}:${createHash(alg).update(data).digest('hex')}`;
 }
 
 export interface ClientOptions {
@@ -64,6 +88,8 @@ interface Req extends HttpRequest {
 export interface FetchedManifest {
   descriptor: Descriptor;
   bytes: Buffer;
+  /** The document, checked (parseManifestDocument). */
+  document: Index | Manifest;
 }
 
 export class RegistryClient {
@@ -77,7 +103,7 @@ export class RegistryClient {
     env: NodeJS.ProcessEnv,
   ) {
     this.base = `${schemeFor(registry, env)}://${apiHost(registry)}`;
-    this.auth = new Authorizer(registry, credential, transport);
+    this.auth = new Authorizer(registry, remember(credential), transport);
   }
 
   static async connect(registry: string, opts: ClientOptions = {}): Promise<RegistryClient> {
@@ -98,6 +124,7 @@ export class RegistryClient {
         headers: { ...req.headers, ...(authorization && sameOrigin ? { authorization } : {}) },
         ...(req.body ? { body: req.body } : {}),
         ...(req.retry === false ? { retry: false } : {}),
+        ...(req.limit ? { limit: req.limit } : {}),
       });
     const first = await this.auth.header(req.scopes);
     let res = await send(first);
@@ -122,7 +149,7 @@ export class RegistryClient {
 
   /** The registry's answer as an HttpError: its own error text, 404 as not-found. */
   private async fail(res: Response, method: string, what: string): Promise<never> {
-    const text = await res.text().catch(() => '');
+    const text = await readText(res, MAX_ERROR_BODY_BYTES);
     let detail = text.slice(0, 300);
     try {
       const body = JSON.parse(text) as { errors?: { code: string; message: string }[] };
@@ -160,6 +187,7 @@ export class RegistryClient {
   }
 
   async headManifest(repo: string, reference: string): Promise<Descriptor | undefined> {
+    checkManifestReference(reference, `manifest ${this.registry}/${repo}`);
     const res = await this.request({
       method: 'HEAD',
       url: `/v2/${repo}/manifests/${reference}`,
@@ -168,8 +196,12 @@ export class RegistryClient {
     });
     if (res.status === 404) return undefined;
     if (!res.ok) return this.fail(res, 'HEAD', `HEAD ${repo}:${reference}`);
-    const digest = res.headers.get('docker-content-digest');
-    if (!digest) return undefined;
+    const announced = res.headers.get('docker-content-digest');
+    if (!announced) return undefined;
+    const digest = checkDigest(
+      announced,
+      `the Docker-Content-Digest of ${this.registry}/${repo}:${reference}`,
+    );
     return {
       mediaType: res.headers.get('content-type') ?? '',
       digest,
@@ -177,20 +209,40 @@ export class RegistryClient {
     };
   }
 
-  /** GETs a manifest and checks its bytes against the digest asked for (or announced). */
-  async getManifest(repo: string, reference: string): Promise<FetchedManifest> {
+  /**
+   * GETs a manifest and checks its bytes against the digest asked for (or
+   * announced), its size against the cap, and its content against the spec.
+   */
+  async getManifest(
+    repo: string,
+    reference: string,
+    /** The size its descriptor (an index entry) declares, when there is one. */
+    size?: number,
+  ): Promise<FetchedManifest> {
+    const where = `manifest ${this.registry}/${repo}${reference.includes(':') ? '@' : ':'}${reference}`;
+    checkManifestReference(reference, where);
+    const declared = size !== undefined && size > 0 && size <= MAX_MANIFEST_BYTES;
     const res = await this.request({
       method: 'GET',
       url: `/v2/${repo}/manifests/${reference}`,
       scopes: [repositoryScope(repo, ['pull'])],
       headers: { accept: MANIFEST_ACCEPT },
+      limit: declared
+        ? { bytes: size, what: 'the size its descriptor declares', kind: 'registry' }
+        : { bytes: MAX_MANIFEST_BYTES, what: 'the most kubox reads of a manifest' },
     });
     if (!res.ok) return this.fail(res, 'GET', `manifest ${repo}:${reference}`);
+    const announced = res.headers.get('docker-content-digest');
+    let expected: string | null = reference;
+    try {
+      if (!reference.includes(':'))
+        expected = announced && checkDigest(announced, `the Docker-Content-Digest of ${where}`);
+    } catch (e) {
+      await res.body?.cancel().catch(() => {});
+      throw e;
+    }
     const bytes = Buffer.from(await res.arrayBuffer());
-    const digest = sha256(bytes);
-    const expected = reference.startsWith('sha256:')
-      ? reference
-      : res.headers.get('docker-content-digest');
+    const digest = expected ? digestLike(expected, bytes) : sha256(bytes);
     if (expected && expected !== digest) {
       throw new KuboxError(
         'registry',
@@ -200,11 +252,9 @@ export class RegistryClient {
         },
       );
     }
-    const mediaType =
-      res.headers.get('content-type')?.split(';')[0] ??
-      (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ??
-      '';
-    return { descriptor: { mediaType, digest, size: bytes.length }, bytes };
+    const document = parseManifestDocument(bytes, where);
+    const mediaType = res.headers.get('content-type')?.split(';')[0] ?? document.mediaType ?? '';
+    return { descriptor: { mediaType, digest, size: bytes.length }, bytes, document };
   }
 
   async putManifest(
@@ -232,6 +282,7 @@ export class RegistryClient {
   }
 
   async blobExists(repo: string, digest: string): Promise<boolean> {
+    checkDigest(digest, `blob of ${this.registry}/${repo}`);
     const res = await this.request({
       method: 'HEAD',
       url: `/v2/${repo}/blobs/${digest}`,
@@ -242,15 +293,32 @@ export class RegistryClient {
     return true;
   }
 
-  /** A blob's content as a stream that errors at its end when the bytes do not hash to `digest`. */
-  async getBlob(repo: string, digest: string): Promise<Readable> {
+  /**
+   * A blob's content as a stream that errors at its end when the bytes do not
+   * hash to `digest`, and as soon as they pass `size` (its descriptor's) or,
+   * unsized, `maxBytes`.
+   */
+  async getBlob(
+    repo: string,
+    digest: string,
+    opts: { size?: number; maxBytes?: number } = {},
+  ): Promise<Readable> {
+    checkDigest(digest, `blob of ${this.registry}/${repo}`);
+    const limit =
+      opts.size !== undefined && (opts.maxBytes === undefined || opts.size <= opts.maxBytes)
+        ? { bytes: opts.size, what: 'the size its descriptor declares', kind: 'registry' as const }
+        : opts.maxBytes !== undefined
+          ? { bytes: opts.maxBytes, what: 'the most kubox reads of such a blob' }
+          : undefined;
     const res = await this.request({
       method: 'GET',
       url: `/v2/${repo}/blobs/${digest}`,
       scopes: [repositoryScope(repo, ['pull'])],
+      ...(limit ? { limit } : {}),
     });
     if (!res.ok || !res.body) return this.fail(res, 'GET', `blob ${repo}@${digest}`);
-    const hash = createHash('sha256');
+    const alg = digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+    const hash = createHash(alg);
     const registry = this.registry;
     const verify = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -258,11 +326,13 @@ export class RegistryClient {
         done(null, chunk);
       },
       flush(done) {
-        const actual = `sha256:${hash.digest('hex')}`;
+        const actual = `${alg}:${hash.digest('hex')}`;
         done(
           actual === digest
             ? null
-            : new KuboxError('registry', `blob ${digest} from ${registry} hashes to ${actual}`),
+            : new KuboxError('registry', `blob ${digest} from ${registry} hashes to ${actual}`, {
+                hint: 'the registry or something between returned corrupted or substituted content; nothing was used',
+              }),
         );
       },
     });
@@ -270,17 +340,35 @@ export class RegistryClient {
     // pipe() does not pass a source error on: a connection reset mid-blob must fail the reader.
     body.on('error', (e) =>
       verify.destroy(
-        new KuboxError('network', `blob ${digest} from ${registry}: ${e.message}`, { cause: e }),
+        e instanceof KuboxError
+          ? e
+          : new KuboxError('network', `blob ${digest} from ${registry}: ${e.message}`, {
+              cause: e,
+            }),
       ),
     );
+    // And a reader that gives up must not leave the download running.
+    verify.on('close', () => {
+      if (!body.readableEnded) body.destroy();
+    });
     return body.pipe(verify);
   }
 
   /** A small JSON blob (an image config), digest-checked. */
-  async getJson<T>(repo: string, digest: string): Promise<T> {
+  async getJson<T>(repo: string, digest: string, size?: number): Promise<T> {
     const chunks: Buffer[] = [];
-    for await (const chunk of await this.getBlob(repo, digest)) chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+    const blob = await this.getBlob(repo, digest, {
+      ...(size !== undefined ? { size } : {}),
+      maxBytes: MAX_CONFIG_BYTES,
+    });
+    for await (const chunk of blob) chunks.push(chunk as Buffer);
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+    } catch (e) {
+      throw new KuboxError('registry', `blob ${digest} from ${this.registry} is not JSON`, {
+        cause: e,
+      });
+    }
   }
 
   /**
@@ -288,6 +376,7 @@ export class RegistryClient {
    * it did (201); otherwise the upload location it opened instead.
    */
   async mountBlob(repo: string, digest: string, from: string): Promise<true | string> {
+    checkDigest(digest, `blob to mount into ${this.registry}/${repo}`);
     const res = await this.request({
       method: 'POST',
       url: `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
@@ -295,6 +384,33 @@ export class RegistryClient {
     });
     await this.expectStatus(res, 'POST', [201, 202], `mount ${digest} from ${from}`);
     return res.status === 201 ? true : this.location(res);
+  }
+
+  /**
+   * The referrers API (OCI distribution 1.1): the manifests whose subject is
+   * `digest`, or undefined when the registry does not offer the API (404, 405),
+   * whose clients then use the `sha256-<hex>` tag scheme instead.
+   */
+  async referrers(repo: string, digest: string): Promise<Descriptor[] | undefined> {
+    checkDigest(digest, `referrers of ${this.registry}/${repo}`);
+    const res = await this.request({
+      method: 'GET',
+      url: `/v2/${repo}/referrers/${digest}`,
+      scopes: [repositoryScope(repo, ['pull'])],
+      headers: { accept: MediaType.ociIndex },
+      limit: { bytes: MAX_MANIFEST_BYTES, what: 'the most kubox reads of a manifest' },
+    });
+    // 404 is the spec's answer; some registries route the unknown path to a 405.
+    if (res.status === 404 || res.status === 405) {
+      await res.body?.cancel().catch(() => {});
+      return undefined;
+    }
+    if (!res.ok) return this.fail(res, 'GET', `referrers of ${repo}@${digest}`);
+    const where = `the referrers of ${this.registry}/${repo}@${digest}`;
+    const document = parseManifestDocument(Buffer.from(await res.arrayBuffer()), where);
+    if (!('manifests' in document))
+      throw new KuboxError('registry', `${where} are not an image index`);
+    return document.manifests;
   }
 
   private location(res: Response): string {
@@ -328,6 +444,7 @@ export class RegistryClient {
     open: (start: number, end: number) => Readable,
     opts: { chunkSize?: number; location?: string; attempts?: number } = {},
   ): Promise<void> {
+    checkDigest(blob.digest, `blob to upload to ${this.registry}/${repo}`);
     const attempts = opts.attempts ?? 4;
     let location = opts.location;
     for (let attempt = 1; ; attempt++) {

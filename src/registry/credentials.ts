@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KuboxError } from '../errors.js';
 import { run } from '../exec.js';
+import { addCredentials, addSecret } from '../redact.js';
 
 export type Credential =
   | { kind: 'anonymous' }
@@ -144,11 +145,22 @@ function lookup(config: DockerConfig | undefined, registry: string): AuthEntry |
   return undefined;
 }
 
-/** Credentials for a registry host, or anonymous. */
+/** Registers a credential's secrets with the redactor (src/redact.ts), and returns it. */
+export function remember<C extends Credential>(cred: C): C {
+  if (cred.kind === 'basic') addCredentials(cred.username, cred.password);
+  if (cred.kind === 'identity-token') addSecret(cred.token);
+  return cred;
+}
+
+/** Credentials for a registry host, or anonymous; their secrets known to the redactor. */
 export async function credentialsFor(
   registry: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Credential> {
+  return remember(await findCredentials(registry, env));
+}
+
+async function findCredentials(registry: string, env: NodeJS.ProcessEnv): Promise<Credential> {
   const config = readConfig(dockerConfigPath(env));
   const helper = configKeys(registry)
     .map((k) => config?.credHelpers?.[k])
@@ -159,6 +171,7 @@ export async function credentialsFor(
     if (fromStore) return fromStore;
   }
   const entry = lookup(config, registry);
+  addSecret(entry?.auth);
   const fromDocker = entry && fromAuthEntry(entry);
   if (fromDocker) return fromDocker;
   for (const path of podmanAuthPaths(env)) {

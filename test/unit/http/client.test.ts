@@ -98,14 +98,23 @@ describe('retries', () => {
     expect(delays[0]).toBeLessThanOrEqual(3000);
   });
 
-  it('caps a long Retry-After at four times maxDelayMs', async () => {
+  it('waits a Retry-After of up to four times maxDelayMs', async () => {
+    const s = await scripted([{ status: 429, headers: { 'retry-after': '2' } }, { status: 200 }]);
+    const { http, delays } = client({ retry: { maxDelayMs: 500 } });
+    expect((await http.send({ url: `${s.base}/x` })).status).toBe(200);
+    expect(delays).toEqual([2000]);
+  });
+
+  it('does not wait for a Retry-After longer than the cap: the 429 stands at once', async () => {
     const s = await scripted([
       { status: 429, headers: { 'retry-after': '3600' } },
       { status: 200 },
     ]);
-    const { http, delays } = client({ retry: { maxDelayMs: 500 } });
-    expect((await http.send({ url: `${s.base}/x` })).status).toBe(200);
-    expect(delays).toEqual([2000]);
+    const { http, delays, log } = client({ retry: { maxDelayMs: 500 } });
+    expect((await http.send({ url: `${s.base}/x` })).status).toBe(429);
+    expect(delays).toEqual([]);
+    expect(s.requests).toHaveLength(1);
+    expect(log[0]).toMatch(/asks to wait 3600 s, longer than kubox waits; giving up/);
   });
 
   it('retries 500, 502 and 503 with backoff, then returns the success', async () => {
@@ -303,7 +312,7 @@ describe('time-outs', () => {
     const { http } = client({ timeouts: { idleMs: 200 }, retry: { attempts: 2 } });
     const err = await http.read({ url: `${s.base}/big` }, text).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);
-    expect((err as HttpError).message).toBe(`GET ${s.base}/big: no data for 200 ms`);
+    expect((err as HttpError).message).toBe(`GET ${s.base}/big: only 14 bytes in 200 ms`);
     expect(s.requests).toHaveLength(2);
   });
 

@@ -352,7 +352,16 @@ describe('RegistryClient authentication', () => {
 
 describe('RegistryClient manifests and blobs', () => {
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: {}, layers: [] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${'0'.repeat(64)}`,
+        size: 2,
+      },
+      layers: [],
+    }),
   );
 
   it('HEADs and GETs a manifest by tag and by digest', async () => {

@@ -6,7 +6,7 @@
  * rebuilt, re-pulled or re-read from a second archive between scan and push.
  */
 import { join } from 'node:path';
-import { buildResult, buildUnpublished } from './build.js';
+import { attachAfterPush, buildResult, buildUnpublished } from './build.js';
 import {
   checkPushTarget,
   defaultArchivePath,
@@ -19,6 +19,8 @@ import { writeLayout } from './image/write.js';
 import type { Plan } from './plan/plan.js';
 import { publish } from './publish.js';
 import type { PushResult } from './registry/push.js';
+import type { Artifact } from './registry/referrers.js';
+import { formatScanSarif } from './scan/sarif.js';
 import {
   scan,
   scanPreflight,
@@ -26,6 +28,9 @@ import {
   type ScanOptions,
   type ScanOutcome,
 } from './scan/scan.js';
+
+/** SARIF's registered media type: the scan report a gated push attaches. */
+const SARIF_MEDIA_TYPE = 'application/sarif+json';
 
 export interface GatedBuildOptions extends BuildOptions {
   /** Push the scanned archive when the gate passes (to --tag refs, else the spec's tags). */
@@ -67,21 +72,33 @@ export async function buildScanPush(
   // No scanner means no gate: say so before a build that would be thrown away.
   await scanPreflight(scanOptions);
   const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
+  const startedOn = new Date();
+  // Provenance is attached after the push below, not refused as for an archive output.
   const { req, built } = await buildUnpublished(plan, {
     ...opts,
+    provenance: false,
     output: { type: 'oci', path: archive },
   });
   try {
+    const finishedOn = new Date();
     const outcome = await scan(`oci:${await onDisk(built)}`, scanOptions);
     // The archive is kept whatever the verdict: it is what the report describes.
     await publish(built, req.output, req.tags, req.log);
-    const pushed =
-      opts.push && outcome.gate.passed
-        ? (await publish(built, { type: 'push' }, req.tags, req.log)).pushed
-        : undefined;
+    if (!(opts.push && outcome.gate.passed))
+      return { archive, build: buildResult(built, req), scan: outcome };
+    const { pushed } = await publish(built, { type: 'push' }, req.tags, req.log);
+    // The image carries the evidence that it passed the gate (and, asked for, its provenance).
+    const report: Artifact = {
+      artifactType: SARIF_MEDIA_TYPE,
+      mediaType: SARIF_MEDIA_TYPE,
+      bytes: Buffer.from(formatScanSarif(outcome)),
+    };
+    const attached = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
+      report,
+    ]);
     return {
       archive,
-      build: buildResult(built, req),
+      build: buildResult(built, req, pushed, attached),
       scan: outcome,
       ...(pushed ? { pushed } : {}),
     };

@@ -1,6 +1,6 @@
 /** `kubox build`: the engines' build, or with --scan the gated build-scan-push. */
 import { resolve } from 'node:path';
-import type { BuildOptions, BuildOutput, EngineName } from '../engines/options.js';
+import type { BuildOptions, BuildOutput, BuildResult, EngineName } from '../engines/options.js';
 import { buildImage as build } from '../build.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { buildScanPush } from '../gated-build.js';
@@ -56,6 +56,7 @@ export interface BuildFlags {
   scan?: boolean;
   engine?: EngineName;
   locked?: boolean;
+  provenance?: boolean;
 }
 
 export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
@@ -79,6 +80,7 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
     log: (m) => ctx.out.info(`kubox: ${m}`),
     ...(o.engine ? { engine: o.engine } : {}),
     ...(o.locked ? { locked: true } : {}),
+    ...(o.provenance ? { provenance: true } : {}),
     specSource: source,
     onProgress: downloadProgress(ctx.out),
   };
@@ -110,6 +112,13 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
         ['PLATFORM', 'DIGEST'],
       ),
     );
+  printAttached(ctx, result.attached);
+}
+
+/** The referrers a build attached, one line each. */
+function printAttached(ctx: Context, attached: BuildResult['attached']): void {
+  for (const a of attached ?? [])
+    ctx.out.print(`attached ${a.artifactType} ${a.digest} to ${a.repository}@${a.subject}`);
 }
 
 /** `--scan`: the build, the scan table, then what was (or was not) pushed and why. */
@@ -144,6 +153,7 @@ async function gatedBuild(
       ctx.out.print(
         `${paint(ctx.out, 'green', 'pushed')} the scanned archive ${result.pushed.digest} to ${result.pushed.refs.join(', ')}`,
       );
+    printAttached(ctx, result.build.attached);
   }
   if (!result.scan.gate.passed) {
     process.exitCode = ExitCode.failed;

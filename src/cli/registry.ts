@@ -47,11 +47,12 @@ export async function runPin(ctx: Context, o: PinFlags): Promise<void> {
 
 export interface InspectFlags {
   json: boolean;
+  referrers?: boolean;
 }
 
 export async function runInspect(ctx: Context, image: string, o: InspectFlags): Promise<void> {
   ctx.json = o.json;
-  const r = await inspect(image, { log: logTo(ctx) });
+  const r = await inspect(image, { log: logTo(ctx), ...(o.referrers ? { referrers: true } : {}) });
   if (o.json) {
     ctx.out.print(json(r));
     return;
@@ -69,6 +70,17 @@ export async function runInspect(ctx: Context, image: string, o: InspectFlags): 
     );
     for (const e of p.env) ctx.out.print(`  env ${e}`);
     for (const [k, v] of Object.entries(p.labels)) ctx.out.print(`  label ${k}=${v}`);
+  }
+  if (r.referrers) {
+    ctx.out.print('\nreferrers:');
+    ctx.out.print(
+      r.referrers.length
+        ? table(
+            r.referrers.map((x) => [x.subject, x.artifactType, x.digest]),
+            ['SUBJECT', 'ARTIFACT TYPE', 'DIGEST'],
+          )
+        : '  none',
+    );
   }
 }
 

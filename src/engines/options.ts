@@ -36,6 +36,8 @@ export interface BuildOptions {
   cacheDir?: string;
   /** Native engine: download progress. */
   onProgress?: Progress;
+  /** With a push: attach SLSA provenance to the pushed image (an OCI referrer). */
+  provenance?: boolean;
 }
 
 export type EngineName = 'auto' | 'native' | 'buildx';
@@ -55,6 +57,8 @@ export interface BuildResult {
   warnings?: string[];
   /** Native engine: the lock used, and whether this build wrote it. */
   lock?: { path: string; written: boolean };
+  /** Evidence attached to the pushed image as OCI referrers (--provenance, --scan). */
+  attached?: { repository: string; subject: string; artifactType: string; digest: string }[];
   /** With --push: blobs uploaded, mounted from the base's repository, or already there. */
   pushed?: { uploaded: number; mounted: number; skipped: number; bytesUploaded: number };
 }
@@ -149,6 +153,10 @@ export function buildRequest(plan: Plan, opts: BuildOptions): BuildRequest {
   checkOptions(plan, opts);
   const output = opts.output ?? defaultOutput(plan, cwd);
   if (output.type === 'push') checkPushTarget(plan, opts);
+  else if (opts.provenance)
+    throw new KuboxError('usage', '--provenance is attached to a pushed image: add --push', {
+      hint: 'referrers live in the registry, beside the image they are about',
+    });
   return {
     cwd,
     log: opts.log ?? (() => {}),

@@ -80,5 +80,16 @@ describe('kubox build --scan', () => {
     const archive = await readArchive(join(dir, 'out', `kubox-gate-${run}-pass.tar`));
     expect(res.stdout).toContain(`pushed the scanned archive ${archive.digest}`);
     expect(await headTag(repo, '1')).toBe(archive.digest);
+    // The image carries the report of the scan it passed, as a referrer.
+    expect(res.stdout).toMatch(
+      new RegExp(`^attached application/sarif\\+json sha256:\\S+ to \\S+@${archive.digest}$`, 'm'),
+    );
+    const inspected = await kubox(
+      ['inspect', `${env.registry}/${repo}:1`, '--referrers', '--json'],
+      { env: { DOCKER_CONFIG: env.dockerConfig } },
+    );
+    expect(JSON.parse(inspected.stdout).referrers).toEqual([
+      expect.objectContaining({ subject: archive.digest, artifactType: 'application/sarif+json' }),
+    ]);
   });
 });

@@ -29,7 +29,11 @@ export function registerBuild(program: Command, ctx: Context): void {
     )
     .option(
       '--scan',
-      "build an OCI archive, scan it (the spec's scan: gate), push that archive only if it passes",
+      "build an OCI archive, scan it (the spec's scan: gate), push that archive only if it passes (with the scan report attached as a referrer)",
+    )
+    .option(
+      '--provenance',
+      'with --push: attach SLSA v1 provenance (an in-toto statement) to the pushed image as an OCI referrer',
     )
     .addOption(
       new Option(

@@ -20,10 +20,14 @@ export function registerRegistry(program: Command, ctx: Context): void {
     .command('inspect')
     .argument('<image>', 'registry reference or oci:PATH (layout directory or archive)')
     .description("show an image's platforms, digests, layer sizes and config")
+    .option(
+      '--referrers',
+      'also list the artifacts attached to the image and its platform manifests (SBOMs, provenance, scan reports, signatures)',
+    )
     .option('--json', 'print as JSON', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  kubox inspect oci:out/py-kube-0.9.0.oci.tar\n  kubox inspect ghcr.io/acme/py-kube:0.9.0 --json',
+      '\nExamples:\n  kubox inspect oci:out/py-kube-0.9.0.oci.tar\n  kubox inspect ghcr.io/acme/py-kube:0.9.0 --json\n  kubox inspect ghcr.io/acme/py-kube:0.9.0 --referrers',
     )
     .action(async (image: string, o: InspectFlags) =>
       (await import('../registry.js')).runInspect(ctx, image, o),

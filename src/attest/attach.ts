@@ -1,0 +1,116 @@
+/**
+ * After a push: the build's evidence attached to the pushed image as OCI
+ * referrers, in every repository it was pushed to. Provenance is about the
+ * whole image (its subject is the index); SBOMs are per platform (their
+ * subjects are the platform manifests); a scan report is about what was
+ * scanned, the index.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { BuiltImage, BuildRequest } from '../engines/options.js';
+import { readLock } from '../engines/native/lock.js';
+import type { ImageIndex } from '../image/model.js';
+import { parseReference } from '../oci/reference.js';
+import type { Descriptor } from '../oci/types.js';
+import type { Plan } from '../plan/plan.js';
+import { RegistryClient } from '../registry/client.js';
+import { attachArtifact, type Artifact } from '../registry/referrers.js';
+import { SCRATCH } from '../spec/schema.js';
+import { kuboxVersion } from '../version.js';
+import { IN_TOTO_MEDIA_TYPE, provenanceStatement } from './provenance.js';
+
+export interface Attached {
+  repository: string;
+  subject: string;
+  artifactType: string;
+  digest: string;
+}
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** The SLSA provenance statement for a build, as an artifact. */
+export async function provenanceArtifact(
+  plan: Plan,
+  built: BuiltImage,
+  req: BuildRequest,
+  opts: {
+    specSource?: string;
+    buildArgs?: Record<string, string>;
+    startedOn: Date;
+    finishedOn: Date;
+  },
+): Promise<Artifact> {
+  const specBytes = opts.specSource
+    ? await readFile(opts.specSource).catch(() => undefined)
+    : undefined;
+  const lockBytes = built.lock ? await readFile(built.lock.path) : undefined;
+  const lock = built.lock && lockBytes ? await readLock(built.lock.path) : undefined;
+  const name = (t: string) => {
+    const r = parseReference(t);
+    return `${r.registry}/${r.repository}`;
+  };
+  const revision = built.labels['org.opencontainers.image.revision'];
+  const statement = provenanceStatement({
+    subjects: [...new Set(req.tags.map(name))].flatMap((n) => [
+      { name: n, digest: built.image.descriptor.digest },
+      ...built.images.map((i) => ({ name: `${n} (${i.platform})`, digest: i.digest })),
+    ]),
+    engine: built.engine,
+    kuboxVersion: kuboxVersion(),
+    specSha256: sha256(specBytes ?? JSON.stringify(plan.spec)),
+    ...(opts.specSource ? { specPath: opts.specSource } : {}),
+    buildArgs: { ...plan.spec.args, ...(opts.buildArgs ?? {}) },
+    platforms: req.platforms,
+    ...(plan.spec.base !== SCRATCH ? { base: plan.spec.base } : {}),
+    ...(lock && lockBytes && built.lock
+      ? { lock: { lock, sha256: sha256(lockBytes), path: built.lock.path } }
+      : {}),
+    ...(revision ? { revision } : {}),
+    startedOn: opts.startedOn,
+    finishedOn: opts.finishedOn,
+  });
+  return {
+    artifactType: IN_TOTO_MEDIA_TYPE,
+    mediaType: IN_TOTO_MEDIA_TYPE,
+    bytes: Buffer.from(JSON.stringify(statement)),
+    annotations: { 'in-toto.io/predicate-type': String(statement.predicateType) },
+  };
+}
+
+/** Attaches every artifact to the pushed image, once per repository it was pushed to. */
+export async function attachEvidence(
+  built: BuiltImage,
+  tags: readonly string[],
+  whole: readonly Artifact[],
+  perPlatform: (p: { platform: string; digest: string }) => Promise<Artifact[]>,
+  log: (m: string) => void,
+): Promise<Attached[]> {
+  const root = built.image.descriptor;
+  const children: Descriptor[] =
+    built.image.kind === 'index' ? (built.image as ImageIndex).manifest.manifests : [];
+  const repos = new Map<string, { registry: string; repository: string }>();
+  for (const t of tags) {
+    const r = parseReference(t);
+    repos.set(`${r.registry}/${r.repository}`, r);
+  }
+  const attached: Attached[] = [];
+  for (const [name, { registry, repository }] of repos) {
+    const client = await RegistryClient.connect(registry, { log });
+    // One at a time: the fallback index is read, extended and written back.
+    const attach = async (subject: Descriptor, a: Artifact) => {
+      const d = await attachArtifact(client, repository, subject, a);
+      attached.push({
+        repository: name,
+        subject: subject.digest,
+        artifactType: a.artifactType,
+        digest: d.digest,
+      });
+    };
+    for (const a of whole) await attach(root, a);
+    for (const p of built.images) {
+      const subject = children.find((c) => c.digest === p.digest) ?? root;
+      for (const a of await perPlatform(p)) await attach(subject, a);
+    }
+  }
+  return attached;
+}

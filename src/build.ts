@@ -12,7 +12,6 @@ import {
   type BuiltImage,
 } from './engines/options.js';
 import type { Plan } from './plan/plan.js';
-import type { Attached } from './attest/attach.js';
 import type { Artifact } from './registry/referrers.js';
 import type { PushResult } from './registry/push.js';
 
@@ -33,7 +32,7 @@ export function buildResult(
   built: BuiltImage,
   req: BuildRequest,
   pushed?: PushResult,
-  attached?: Attached[],
+  evidence: Pick<BuildResult, 'attached' | 'signed'> = {},
 ): BuildResult {
   return {
     output: req.output,
@@ -46,15 +45,16 @@ export function buildResult(
     labels: built.labels,
     ...(built.warnings ? { warnings: built.warnings } : {}),
     ...(built.lock ? { lock: built.lock } : {}),
-    ...(attached?.length ? { attached } : {}),
+    ...evidence,
     ...(pushed ? { pushed: pushed.blobs } : {}),
   };
 }
 
 /**
- * After a push, the evidence asked for, attached to the pushed image as OCI
- * referrers: provenance (about the whole image), and whatever else the caller
- * brings (the scan report that passed the gate).
+ * After a push, the evidence asked for: provenance (about the whole image)
+ * and whatever else the caller brings (the scan report that passed the gate),
+ * attached as OCI referrers; then, with a key, cosign signatures of the index
+ * and every platform manifest, in every repository pushed to.
  */
 export async function attachAfterPush(
   plan: Plan,
@@ -63,9 +63,9 @@ export async function attachAfterPush(
   opts: BuildOptions,
   times: { startedOn: Date; finishedOn: Date },
   extra: Artifact[] = [],
-): Promise<Attached[]> {
-  const { attachEvidence, provenanceArtifact } = await import('./attest/attach.js');
+): Promise<Pick<BuildResult, 'attached' | 'signed'>> {
   const whole = [...extra];
+  const { attachEvidence, provenanceArtifact } = await import('./attest/attach.js');
   if (opts.provenance)
     whole.push(
       await provenanceArtifact(plan, built, req, {
@@ -74,8 +74,40 @@ export async function attachAfterPush(
         ...times,
       }),
     );
-  if (whole.length === 0) return [];
-  return attachEvidence(built, req.tags, whole, async () => [], req.log);
+  const attached = whole.length
+    ? await attachEvidence(built, req.tags, whole, async () => [], req.log)
+    : [];
+  const signed = opts.sign ? await signPushed(built, req, opts.sign) : [];
+  return {
+    ...(attached.length ? { attached } : {}),
+    ...(signed.length ? { signed } : {}),
+  };
+}
+
+/** Signs the pushed image once in each repository it went to (signatures live beside it). */
+async function signPushed(
+  built: BuiltImage,
+  req: BuildRequest,
+  key: { key: string; password: string },
+): Promise<NonNullable<BuildResult['signed']>> {
+  const { signImage } = await import('./sign/sign.js');
+  const { parseReference } = await import('./oci/reference.js');
+  const repos = new Set(
+    req.tags.map((t) => {
+      const r = parseReference(t);
+      return `${r.registry}/${r.repository}`;
+    }),
+  );
+  const results: NonNullable<BuildResult['signed']> = [];
+  for (const repo of repos) {
+    const r = await signImage(`${repo}@${built.image.descriptor.digest}`, { ...key, log: req.log });
+    results.push({
+      image: r.image,
+      digest: r.digest,
+      signed: r.signed.map((s) => ({ digest: s.digest, sigTag: s.sigTag, added: s.added })),
+    });
+  }
+  return results;
 }
 
 /** Builds the image and publishes it where the options (else the spec) say. */
@@ -86,10 +118,10 @@ export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<B
     const { publish } = await import('./publish.js');
     const finishedOn = new Date();
     const { pushed } = await publish(built, req.output, req.tags, req.log);
-    const attached = pushed
+    const evidence = pushed
       ? await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn })
-      : undefined;
-    return buildResult(built, req, pushed, attached);
+      : {};
+    return buildResult(built, req, pushed, evidence);
   } finally {
     await built.dispose();
   }

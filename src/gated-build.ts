@@ -73,9 +73,10 @@ export async function buildScanPush(
   await scanPreflight(scanOptions);
   const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
   const startedOn = new Date();
-  // Provenance is attached after the push below, not refused as for an archive output.
+  // Provenance and signatures come after the push below, not refused as for an archive output.
+  const { sign: _sign, ...withoutSign } = opts;
   const { req, built } = await buildUnpublished(plan, {
-    ...opts,
+    ...withoutSign,
     provenance: false,
     output: { type: 'oci', path: archive },
   });
@@ -93,12 +94,12 @@ export async function buildScanPush(
       mediaType: SARIF_MEDIA_TYPE,
       bytes: Buffer.from(formatScanSarif(outcome)),
     };
-    const attached = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
+    const evidence = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
       report,
     ]);
     return {
       archive,
-      build: buildResult(built, req, pushed, attached),
+      build: buildResult(built, req, pushed, evidence),
       scan: outcome,
       ...(pushed ? { pushed } : {}),
     };

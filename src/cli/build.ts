@@ -57,6 +57,8 @@ export interface BuildFlags {
   engine?: EngineName;
   locked?: boolean;
   provenance?: boolean;
+  sign?: boolean;
+  key?: string;
 }
 
 export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
@@ -81,6 +83,7 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
     ...(o.engine ? { engine: o.engine } : {}),
     ...(o.locked ? { locked: true } : {}),
     ...(o.provenance ? { provenance: true } : {}),
+    ...(o.sign ? { sign: await signingKey(o) } : {}),
     specSource: source,
     onProgress: downloadProgress(ctx.out),
   };
@@ -113,6 +116,25 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
       ),
     );
   printAttached(ctx, result.attached);
+  printSigned(ctx, result.signed);
+}
+
+/** --sign --key: the key and its password, asked for before the build rather than after it. */
+async function signingKey(o: BuildFlags): Promise<{ key: string; password: string }> {
+  if (!o.key)
+    throw new KuboxError('usage', '--sign needs --key PATH (a cosign.key)', {
+      hint: 'make one with `kubox sign --generate-key`',
+    });
+  const { password } = await import('./sign.js');
+  return { key: resolve(o.key), password: await password(false) };
+}
+
+/** The signatures a build wrote, one line per repository. */
+function printSigned(ctx: Context, signed: BuildResult['signed']): void {
+  for (const s of signed ?? [])
+    ctx.out.print(
+      `signed ${s.image}@${s.digest} (${s.signed.length} manifest${s.signed.length === 1 ? '' : 's'})`,
+    );
 }
 
 /** The referrers a build attached, one line each. */
@@ -154,6 +176,7 @@ async function gatedBuild(
         `${paint(ctx.out, 'green', 'pushed')} the scanned archive ${result.pushed.digest} to ${result.pushed.refs.join(', ')}`,
       );
     printAttached(ctx, result.build.attached);
+    printSigned(ctx, result.build.signed);
   }
   if (!result.scan.gate.passed) {
     process.exitCode = ExitCode.failed;

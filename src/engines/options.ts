@@ -38,6 +38,8 @@ export interface BuildOptions {
   onProgress?: Progress;
   /** With a push: attach SLSA provenance to the pushed image (an OCI referrer). */
   provenance?: boolean;
+  /** With a push: sign the pushed index and every platform manifest, cosign-style. */
+  sign?: { key: string; password: string };
 }
 
 export type EngineName = 'auto' | 'native' | 'buildx';
@@ -57,6 +59,12 @@ export interface BuildResult {
   warnings?: string[];
   /** Native engine: the lock used, and whether this build wrote it. */
   lock?: { path: string; written: boolean };
+  /** With --sign: the cosign signatures written, per repository pushed to. */
+  signed?: {
+    image: string;
+    digest: string;
+    signed: { digest: string; sigTag: string; added: boolean }[];
+  }[];
   /** Evidence attached to the pushed image as OCI referrers (--provenance, --scan). */
   attached?: { repository: string; subject: string; artifactType: string; digest: string }[];
   /** With --push: blobs uploaded, mounted from the base's repository, or already there. */
@@ -153,10 +161,17 @@ export function buildRequest(plan: Plan, opts: BuildOptions): BuildRequest {
   checkOptions(plan, opts);
   const output = opts.output ?? defaultOutput(plan, cwd);
   if (output.type === 'push') checkPushTarget(plan, opts);
-  else if (opts.provenance)
-    throw new KuboxError('usage', '--provenance is attached to a pushed image: add --push', {
-      hint: 'referrers live in the registry, beside the image they are about',
-    });
+  else {
+    const needPush = [opts.provenance && '--provenance', opts.sign && '--sign'].filter(Boolean);
+    if (needPush.length > 0)
+      throw new KuboxError(
+        'usage',
+        `${needPush.join(' and ')} ${needPush.length > 1 ? 'need' : 'needs'} a pushed image: add --push`,
+        {
+          hint: 'provenance and signatures live in the registry, beside the image they are about',
+        },
+      );
+  }
   return {
     cwd,
     log: opts.log ?? (() => {}),

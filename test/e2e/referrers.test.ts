@@ -21,7 +21,7 @@ beforeAll(() => {
   env = loadEnv();
 });
 
-describe('kubox build --push --provenance', { timeout: CLI_TEST_TIMEOUT * 2 }, () => {
+describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT * 2 }, () => {
   it('attaches SLSA provenance that kubox inspect --referrers lists', async () => {
     const { work, cacheDir } = await goldenWorkdir();
     const repo = `kubox-e2e/referrers-${process.pid}`;
@@ -142,6 +142,68 @@ describe('kubox build --push --provenance', { timeout: CLI_TEST_TIMEOUT * 2 }, (
     expect(listed.map((r) => r.digest)).toContain(JSON.parse(again.stdout).attached[0].digest);
   });
 
+  it('--sign signs what it pushed: kubox verify-signature accepts it, and another key does not', async () => {
+    const { work, cacheDir } = await goldenWorkdir();
+    const repo = `kubox-e2e/signed-build-${process.pid}`;
+    const cliEnv = {
+      DOCKER_CONFIG: env.dockerConfig,
+      KUBOX_CACHE_DIR: cacheDir,
+      COSIGN_PASSWORD: 'build-sign-test',
+      SOURCE_DATE_EPOCH: undefined,
+    };
+    for (const prefix of ['mine', 'other'])
+      expect(
+        (
+          await kubox(['sign', '--generate-key', '--output-key-prefix', join(work, prefix)], {
+            env: cliEnv,
+          })
+        ).exitCode,
+      ).toBe(0);
+    const res = await kubox(
+      [
+        'build',
+        '--engine',
+        'native',
+        '--locked',
+        '--push',
+        '--tag',
+        `${env.registry}/${repo}:1`,
+      ].concat(['--sign', '--key', join(work, 'mine.key'), '--json']),
+      { cwd: work, env: cliEnv },
+    );
+    expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
+    const { signed } = JSON.parse(res.stdout);
+    // The index and both platform manifests.
+    expect(signed).toEqual([
+      expect.objectContaining({ digest: GOLDEN.index, signed: expect.any(Array) }),
+    ]);
+    expect(signed[0].signed.map((s: { digest: string }) => s.digest).sort()).toEqual(
+      [GOLDEN.index, ...GOLDEN.images.map((i) => i.digest)].sort(),
+    );
+    const ok = await kubox(
+      ['verify-signature', `${env.registry}/${repo}:1`, '--key', join(work, 'mine.pub')],
+      {
+        env: cliEnv,
+      },
+    );
+    expect(ok.exitCode, ok.stdout + ok.stderr).toBe(0);
+    const other = await kubox(
+      ['verify-signature', `${env.registry}/${repo}:1`, '--key', join(work, 'other.pub')],
+      { env: cliEnv },
+    );
+    expect(other.exitCode).toBe(1);
+  });
+
+  it('--sign without --key, and --provenance or --sign without a push: exit 2, before building', async () => {
+    const { work, cacheDir } = await goldenWorkdir();
+    const noKey = await kubox(['build', '--engine', 'native', '--locked', '--push', '--sign'], {
+      cwd: work,
+      env: { KUBOX_CACHE_DIR: cacheDir },
+    });
+    expect(noKey.exitCode).toBe(2);
+    expect(noKey.stderr).toContain('--sign needs --key PATH');
+  });
+
   it('refuses --provenance without a push (exit 2), before building', async () => {
     const { work, cacheDir } = await goldenWorkdir();
     const res = await kubox(['build', '--engine', 'native', '--locked', '--provenance'], {
@@ -149,6 +211,6 @@ describe('kubox build --push --provenance', { timeout: CLI_TEST_TIMEOUT * 2 }, (
       env: { KUBOX_CACHE_DIR: cacheDir },
     });
     expect(res.exitCode).toBe(2);
-    expect(res.stderr).toContain('--provenance is attached to a pushed image: add --push');
+    expect(res.stderr).toContain('--provenance needs a pushed image: add --push');
   });
 });

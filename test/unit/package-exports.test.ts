@@ -60,7 +60,7 @@ function declaredNames(): Map<string, string[]> {
 }
 
 describe('package entry points', { timeout: CLI_TEST_TIMEOUT }, () => {
-  it('are kubox and kubox/registry, image, lint, scan, native, ci, each built', () => {
+  it('are kubox and kubox/registry, image, lint, scan, native, ci, sign, each built', () => {
     expect(ENTRIES.map((e) => e.name)).toEqual([
       'kubox',
       'kubox/registry',
@@ -69,6 +69,7 @@ describe('package entry points', { timeout: CLI_TEST_TIMEOUT }, () => {
       'kubox/scan',
       'kubox/native',
       'kubox/ci',
+      'kubox/sign',
     ]);
     for (const e of ENTRIES) {
       expect(existsSync(join(ROOT, e.import)), e.import).toBe(true);

@@ -35,6 +35,11 @@ export function registerBuild(program: Command, ctx: Context): void {
       '--provenance',
       'with --push: attach SLSA v1 provenance (an in-toto statement) to the pushed image as an OCI referrer',
     )
+    .option(
+      '--sign',
+      'with --push: sign the pushed index and every platform manifest, cosign-compatible (needs --key; password from COSIGN_PASSWORD or asked)',
+    )
+    .option('--key <path>', 'with --sign: the cosign.key to sign with (kubox sign --generate-key)')
     .addOption(
       new Option(
         '--engine <name>',

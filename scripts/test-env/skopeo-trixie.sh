@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A Docker image with Debian trixie's skopeo (1.18), the independent verifier
+# of kubox's cosign-compatible signatures (test/e2e/sign.test.ts).
+#
+# Why not the host's skopeo: bookworm's 1.9.3 has sigstore verification
+# patched out ("Debian-local change: sigstore disabled"), and trixie's binary
+# needs glibc 2.38, so it runs in a trixie root file system of its own:
+#   mmdebstrap --variant=apt --include=skopeo,ca-certificates trixie OUT.tar
+#   docker import OUT.tar kubox-e2e/skopeo-trixie:1
+# Run it with `docker run --rm --network host` (dockerd here has no bridge).
+#
+# Idempotent: does nothing when the image exists; the tarball is cached under
+# /var/cache/kubox-e2e/skopeo so that a removed image is re-imported in
+# seconds. About 40 s on a fresh machine (Debian mirrors must be reachable).
+# Prints the image name on stdout; progress goes to stderr.
+set -euo pipefail
+
+IMAGE=${KUBOX_SKOPEO_IMAGE:-kubox-e2e/skopeo-trixie:1}
+CACHE=/var/cache/kubox-e2e/skopeo
+TAR=$CACHE/skopeo-trixie-1.tar
+
+say() { echo "skopeo-trixie: $*" >&2; }
+
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "$IMAGE"
+  exit 0
+fi
+
+mkdir -p "$CACHE"
+if [[ ! -f $TAR || ! -s $TAR ]]; then
+  say "building a trixie root file system with skopeo (mmdebstrap, ~40 s)"
+  # A partial tarball is never mistaken for a finished one.
+  rm -rf "$TAR.part"
+  # --format=tar: the .part suffix would otherwise make mmdebstrap write a directory.
+  mmdebstrap --format=tar --variant=apt --include=skopeo,ca-certificates \
+    --aptopt='Acquire::Languages "none"' \
+    trixie "$TAR.part" "deb http://deb.debian.org/debian trixie main" >&2
+  mv "$TAR.part" "$TAR"
+fi
+
+say "importing $TAR as $IMAGE"
+docker import --platform linux/amd64 -c 'ENTRYPOINT ["skopeo"]' "$TAR" "$IMAGE" >/dev/null
+docker run --rm --network host "$IMAGE" --version >&2
+echo "$IMAGE"

@@ -19,6 +19,12 @@ export interface CheckResult {
   check: string;
   status: Status;
   detail: string;
+  /**
+   * Under `--profile`, for a command that failed: whether it passes without
+   * the profile (so the level is what breaks it), and the constraint that
+   * most likely did, when its output says.
+   */
+  profile?: { onlyUnderProfile: boolean; likelyCause?: string };
 }
 
 /** A platform nothing was verified inside of, and why (the skip reasons). */

@@ -3,7 +3,10 @@
  * config checks on the image config, command checks inside one container per
  * platform (foreign platforms through QEMU when it is registered, otherwise
  * reported as skipped with the reason, and the platform as not verified: see
- * verdict.ts). Containers get no network.
+ * verdict.ts). Containers get no network. With a profile (profile.ts) the
+ * command container runs under a Pod Security level's constraints, and a
+ * command that fails there is run again in a plain container to tell the
+ * level's doing from a plain failure.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { KuboxError } from '../errors.js';
@@ -17,10 +20,36 @@ import { summarize } from '../image/summary.js';
 import { hostPlatform, qemuHandler } from '../oci/platform.js';
 import type { ImageConfig } from '../oci/types.js';
 import type { Plan } from '../plan/plan.js';
-import { judgeExec, planChecks, type ExecCheck, type VerifyCheck } from './checks.js';
+import { judgeExec, planChecks, type ExecCheck, type Outcome, type VerifyCheck } from './checks.js';
+import {
+  attributeFailure,
+  constraintsCheck,
+  describeProfile,
+  numericUser,
+  podSpec,
+  profileRunArgs,
+  securityContext,
+  type Level,
+  type Profile,
+  type SecurityContexts,
+} from './profile.js';
 import { judge, type CheckResult, type Status, type Unverified, type Verdict } from './verdict.js';
 
 export type { CheckResult, Status, Unverified } from './verdict.js';
+export type { Level, Profile } from './profile.js';
+
+/** What `--profile` ran under, the pod spec that asks for it, and what broke only there. */
+export interface ProfileReport {
+  level: Level;
+  readOnly: boolean;
+  constraints: string;
+  /** The flags every command container got, besides --network none. */
+  dockerRunArgs: string[];
+  securityContext: SecurityContexts;
+  /** spec fragment: both securityContexts, and the /tmp emptyDir with --read-only. */
+  podSpec: Record<string, unknown>;
+  failsOnlyUnderProfile: { platform: string; check: string; likelyCause?: string }[];
+}
 
 export interface VerifyResult {
   image: string;
@@ -31,6 +60,7 @@ export interface VerifyResult {
   verdict: Verdict['verdict'];
   /** Platforms no command ran inside of (every one skipped), with the reason. */
   unverified: Unverified[];
+  profile?: ProfileReport;
 }
 
 export interface VerifyOptions {
@@ -40,6 +70,8 @@ export interface VerifyOptions {
   concurrency?: number;
   /** Per-command limit; QEMU-emulated Python imports are slow. */
   timeoutMs?: number;
+  /** Run every command under the constraints of this Pod Security level. */
+  profile?: Profile;
 }
 
 interface Target {
@@ -144,25 +176,28 @@ export function emulationGap(
   return undefined;
 }
 
-async function runExecChecks(
+interface Ran {
+  outcome: Outcome;
+  res: { exitCode: number; stdout: string; stderr: string };
+}
+
+type ContainerRun =
+  { started: true; ran: Map<ExecCheck, Ran> } | { started: false; status: Status; detail: string };
+
+/** Starts one container of the target with `extraArgs`, runs the checks in it, removes it. */
+async function runInContainer(
   target: Target,
-  checks: ExecCheck[],
+  checks: readonly ExecCheck[],
   opts: VerifyOptions,
-  out: CheckResult[],
-): Promise<void> {
-  const record = (c: ExecCheck, status: Status, detail: string) =>
-    out.push({ platform: target.platform, kind: 'exec', check: c.name, status, detail });
-  const gap = emulationGap(target.platform);
-  if (gap) {
-    checks.forEach((c) => record(c, 'skip', gap));
-    return;
-  }
+  extraArgs: readonly string[],
+): Promise<ContainerRun> {
   const start = await docker([
     'run',
     '--detach',
     '--rm',
     '--network',
     'none',
+    ...extraArgs,
     '--platform',
     target.platform,
     '--pull',
@@ -175,32 +210,122 @@ async function runExecChecks(
   if (start.exitCode !== 0) {
     const why = start.stderr.trim().split('\n').pop() ?? '';
     const status: Status = /exec format error/.test(start.stderr) ? 'skip' : 'fail';
-    checks.forEach((c) => record(c, status, `container did not start: ${why}`));
-    return;
+    return { started: false, status, detail: `container did not start: ${why}` };
   }
   const id = start.stdout.trim();
   try {
-    const results = new Map<ExecCheck, CheckResult>();
+    const ran = new Map<ExecCheck, Ran>();
     await pool(checks, opts.concurrency ?? 3, async (c) => {
       const res = await run(
         'docker',
         ['exec', ...(c.asRoot ? ['--user', '0'] : []), id, ...c.argv],
         { timeoutMs: opts.timeoutMs ?? 300_000 },
       );
-      const outcome = judgeExec(c, res);
-      results.set(c, {
-        platform: target.platform,
-        kind: 'exec',
-        check: c.name,
-        status: outcome.ok ? 'pass' : 'fail',
-        detail: outcome.detail,
-      });
+      ran.set(c, { outcome: judgeExec(c, res), res });
     });
-    // Report in the plan's order, whatever order the pool finished in.
-    for (const c of checks) out.push(results.get(c)!);
+    return { started: true, ran };
   } finally {
     await docker(['rm', '--force', id]);
   }
+}
+
+async function runExecChecks(
+  target: Target,
+  planned: ExecCheck[],
+  opts: VerifyOptions,
+  out: CheckResult[],
+): Promise<void> {
+  const { profile } = opts;
+  const checks = profile ? [constraintsCheck(profile), ...planned] : planned;
+  const result = (c: ExecCheck, status: Status, detail: string): CheckResult => ({
+    platform: target.platform,
+    kind: 'exec',
+    check: c.name,
+    status,
+    detail,
+  });
+  const gap = emulationGap(target.platform);
+  if (gap) {
+    checks.forEach((c) => out.push(result(c, 'skip', gap)));
+    return;
+  }
+  const first = await runInContainer(target, checks, opts, profile ? profileRunArgs(profile) : []);
+  if (!first.started) {
+    checks.forEach((c) => out.push(result(c, first.status, first.detail)));
+    return;
+  }
+  // Report in the plan's order, whatever order the pool finished in.
+  const results = new Map(
+    checks.map((c) => {
+      const { outcome } = first.ran.get(c)!;
+      return [c, result(c, outcome.ok ? 'pass' : 'fail', outcome.detail)] as const;
+    }),
+  );
+  if (profile) {
+    // A failure under the profile is the level's doing only if the command passes without it.
+    const failed = planned.filter((c) => results.get(c)!.status === 'fail');
+    const plain = failed.length > 0 ? await runInContainer(target, failed, opts, []) : undefined;
+    if (plain?.started)
+      for (const c of failed)
+        results.set(
+          c,
+          attributeFailure(
+            results.get(c)!,
+            plain.ran.get(c)!.outcome.ok,
+            first.ran.get(c)!.res,
+            profile,
+          ),
+        );
+  }
+  for (const c of checks) out.push(results.get(c)!);
+}
+
+/**
+ * Restricted needs a numeric non-root user: records that check, and returns
+ * why the kubelet would refuse to start the image when it would (its
+ * commands are then not run, and reported as not run).
+ */
+function refusedUser(
+  target: Target,
+  profile: Profile | undefined,
+  out: CheckResult[],
+): string | undefined {
+  if (profile?.level !== 'restricted') return undefined;
+  const user = numericUser(target.config);
+  out.push({
+    platform: target.platform,
+    kind: 'config',
+    check: 'restricted: numeric non-root user (runAsNonRoot)',
+    status: 'refused' in user ? 'fail' : 'pass',
+    detail: 'refused' in user ? user.refused : `uid ${user.uid}`,
+  });
+  return 'refused' in user ? user.refused : undefined;
+}
+
+function profileReport(
+  plan: Plan,
+  image: string,
+  profile: Profile,
+  config: ImageConfig,
+  results: readonly CheckResult[],
+): ProfileReport {
+  // An archive has no pullable name: the pod would run the spec's first tag.
+  const ref = image.startsWith('oci:') ? (plan.tags[0] ?? image) : image;
+  return {
+    level: profile.level,
+    readOnly: profile.readOnly,
+    constraints: describeProfile(profile),
+    dockerRunArgs: profileRunArgs(profile),
+    securityContext: securityContext(profile, config),
+    podSpec: podSpec(profile, config, { name: plan.spec.name, image: ref }),
+    failsOnlyUnderProfile: results
+      .filter((r) => r.profile?.onlyUnderProfile)
+      .map((r) => ({
+        platform: r.platform,
+        check: r.check,
+        ...(r.profile?.likelyCause ? { likelyCause: r.profile.likelyCause } : {}),
+      })),
+  };
 }
 
 export async function verify(
@@ -233,14 +358,21 @@ export async function verify(
         detail: o.detail,
       });
     }
-    await runExecChecks(
-      target,
-      checks.filter((c): c is ExecCheck => c.kind === 'exec'),
-      opts,
-      results,
-    );
+    const exec = checks.filter((c): c is ExecCheck => c.kind === 'exec');
+    const refused = refusedUser(target, opts.profile, results);
+    if (refused) {
+      for (const c of opts.profile ? [constraintsCheck(opts.profile), ...exec] : exec)
+        results.push({
+          platform: target.platform,
+          kind: 'exec',
+          check: c.name,
+          status: 'skip',
+          detail: `not run: ${refused}`,
+        });
+    } else await runExecChecks(target, exec, opts, results);
   }
   const { verdict, unverified } = judge(results);
+  const checked = targets.find((t) => wanted.includes(t.platform)) ?? targets[0];
   return {
     image,
     ...(digest ? { digest } : {}),
@@ -248,5 +380,16 @@ export async function verify(
     ok: verdict === 'verified',
     verdict,
     unverified,
+    ...(opts.profile
+      ? {
+          profile: profileReport(
+            plan,
+            image,
+            opts.profile,
+            checked?.config ?? { os: '', architecture: '' },
+            results,
+          ),
+        }
+      : {}),
   };
 }

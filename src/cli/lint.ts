@@ -10,9 +10,12 @@ import { formatCheckstyle } from '../lint/format/checkstyle.js';
 import { formatJson } from '../lint/format/json.js';
 import { formatSarif } from '../lint/format/sarif.js';
 import { formatText } from '../lint/format/text.js';
-import { activeRules, fails, lintText } from '../lint/lint.js';
+import { parseDockerfile, type LintDocument } from '../lint/document.js';
+import { activeRules, fails, lintDocument } from '../lint/lint.js';
 import { RULES } from '../lint/rules/index.js';
-import type { Finding } from '../lint/types.js';
+import { findShellcheck } from '../lint/shellcheck/find.js';
+import { shellcheckRule } from '../lint/shellcheck/script.js';
+import { severityRank, type Finding, type Rule, type Severity } from '../lint/types.js';
 import { makePlan } from '../plan/plan.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
 import { kuboxVersion } from '../version.js';
@@ -29,6 +32,8 @@ export interface LintFlags {
   requireLabel: string[];
   output?: string;
   listRules: boolean;
+  /** A path from --shellcheck PATH; false from --no-shellcheck; undefined: look on PATH. */
+  shellcheck?: string | boolean;
 }
 
 /** What to lint: the paths given; else kubox.yaml's rendering; else ./Dockerfile. */
@@ -77,7 +82,17 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
     return;
   }
   const files = inputs(paths, o, ctx);
-  const findings: Finding[] = files.flatMap((f) => lintText(f.text, f.file, config));
+  const docs = files.map((f) => parseDockerfile(f.text, f.file));
+  const findings: Finding[] = docs.flatMap((d) => lintDocument(d, config));
+  findings.push(...(await shellcheckFindings(o.shellcheck, docs, config, ctx)));
+  const order = new Map(files.map((f, k) => [f.file, k]));
+  findings.sort(
+    (a, b) =>
+      order.get(a.file)! - order.get(b.file)! ||
+      a.span.start.line - b.span.start.line ||
+      a.span.start.column - b.span.start.column ||
+      a.code.localeCompare(b.code),
+  );
   const report = format(o.format, findings, files, config, ctx);
   if (o.output) await writeFileAtomic(o.output, `${report}\n`);
   else if (report !== '') ctx.out.print(report);
@@ -86,6 +101,43 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
     `kubox lint: ${files.length} file${files.length === 1 ? '' : 's'}, ${n} finding${n === 1 ? '' : 's'}`,
   );
   if (fails(findings, config.failureThreshold)) process.exitCode = ExitCode.failed;
+}
+
+/**
+ * ShellCheck's findings on every RUN, when a shellcheck is on PATH or named by
+ * --shellcheck; without one, a single note on stderr that SC checks were skipped.
+ */
+async function shellcheckFindings(
+  flag: LintFlags['shellcheck'],
+  docs: LintDocument[],
+  config: LintConfig,
+  ctx: Context,
+): Promise<Finding[]> {
+  if (flag === false) return [];
+  const binary = await findShellcheck(typeof flag === 'string' ? flag : undefined);
+  if (!binary) {
+    ctx.out.info(
+      'kubox lint: no shellcheck on PATH, SC checks skipped (apt-get install shellcheck, or --shellcheck PATH)',
+    );
+    return [];
+  }
+  // Loaded only now: the process machinery is not part of lint's start-up.
+  const { shellcheckDocuments } = await import('../lint/shellcheck/run.js');
+  const result = await shellcheckDocuments(binary, docs, config);
+  if (result.problem) ctx.out.info(`kubox lint: SC checks skipped: ${result.problem}`);
+  return result.findings;
+}
+
+/** Rule descriptions for the ShellCheck codes found, for SARIF's rule list. */
+function shellcheckRules(findings: Finding[]): { rule: Rule; level: Severity }[] {
+  const seen = new Map<string, { rule: Rule; level: Severity }>();
+  for (const f of findings) {
+    if (!f.code.startsWith('SC')) continue;
+    const known = seen.get(f.code);
+    if (known && severityRank(known.level) <= severityRank(f.severity)) continue;
+    seen.set(f.code, { rule: shellcheckRule(f.code, f.severity, f.message), level: f.severity });
+  }
+  return [...seen.values()].sort((a, b) => a.rule.code.localeCompare(b.rule.code));
 }
 
 function format(
@@ -106,7 +158,7 @@ function format(
     case 'sarif':
       return formatSarif({
         findings,
-        rules: activeRules(config),
+        rules: [...activeRules(config), ...shellcheckRules(findings)],
         version: kuboxVersion(),
         texts: new Map(files.map((f) => [f.file, f.text])),
       });

@@ -90,7 +90,8 @@ function repositorySteps(repo: AptRepository): Step[] {
     {
       comment: `Apt repository "${repo.name}": its key dearmored into a keyring that signs only this source.`,
     },
-    { cmd: 'mkdir -p -m 755 /etc/apt/keyrings' },
+    // install -d, not mkdir -p -m: -m would apply to the last directory only (ShellCheck SC2174).
+    { cmd: 'install -d -m 0755 /etc/apt/keyrings' },
     { cmd: `curl -fsSL ${shellTemplate(repo.key)} | gpg --dearmor -o ${keyring}` },
     { cmd: `chmod 644 ${keyring}` },
     { cmd: `echo ${shellTemplate(line)} > ${list}` },
@@ -170,8 +171,11 @@ function runSteps(plan: Plan): Step[] {
     {
       cmd: `useradd --no-log-init --create-home --home-dir ${user.home} --shell ${user.shell} --uid ${user.uid} --gid ${user.gid} ${user.name}`,
     },
-    { cmd: `mkdir -p ${spec.workdir}` },
-    { cmd: `chown ${ids} ${spec.workdir}` },
+    // A workdir the base (or useradd) already has keeps its owner: chowning an existing
+    // directory could hand the user a directory of the system. The native layer does the same.
+    {
+      cmd: `if [ ! -e ${spec.workdir} ]; then mkdir -p ${spec.workdir} && chown ${ids} ${spec.workdir}; fi`,
+    },
     { comment: "Nothing of apt's download cache or package lists stays in the image." },
     { cmd: 'apt-get clean' },
     { cmd: 'rm -rf /var/lib/apt/lists/*' },

@@ -76,8 +76,8 @@ const HadolintFile = z
 
 /** Parses a config file's text. `kind` picks the accepted keys. Throws KuboxError (exit 2). */
 export function parseConfig(text: string, file: string, kind: 'kubox' | 'hadolint'): LintConfig {
-  const { doc, counter } = parseYaml(text, file);
-  const data: unknown = doc.toJS() ?? {};
+  const { doc, counter, data: parsed } = parseYaml(text, file);
+  const data: unknown = parsed ?? {};
   const result = (kind === 'kubox' ? KuboxFile : HadolintFile).safeParse(data);
   if (!result.success) {
     const problems: Problem[] = result.error.issues.map((i) => {

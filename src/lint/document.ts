@@ -19,7 +19,7 @@ import {
 import { analyzeExec, analyzeShell, type ShellAnalysis } from './shell/analyze.js';
 import { expandVars, hasVariable, type Vars } from './shell/expand.js';
 import { SourceText, type MappedText } from './source.js';
-import type { Span } from './types.js';
+import type { Span } from './span.js';
 
 export interface Instr {
   /** Upper case, as written (`RUNN` stays `RUNN`). */
@@ -42,6 +42,12 @@ export interface Instr {
   shell: ShellAnalysis | undefined;
   /** RUN only: here documents whose terminator is missing. */
   openHeredocs: string[];
+  /**
+   * RUN in shell form with a POSIX shell: the command text as the shell gets
+   * it (continuations joined), the SHELL it runs under, and the bodies of its
+   * here documents. ShellCheck reads this.
+   */
+  script?: { text: MappedText; shell: string[]; heredocs: MappedText[] };
 }
 
 export interface ImageRef {
@@ -272,6 +278,7 @@ function analyzeRun(
     end = Math.min(end, source.offsetAt(line + 1, 0));
   }
   const main = joinContinuations(source.text, start, end, escape);
+  instr.script = { text: main, shell, heredocs: bodies };
   const pipefail = shell.some((a, k) => /^-[a-zA-Z]*o$/.test(a) && shell[k + 1] === 'pipefail');
   instr.shell = analyzeShell(main, { vars: instr.vars, pipefail, heredocs: bodies });
 }
@@ -379,9 +386,37 @@ export function unquote(s: string): string {
   return /^(["']).*\1$/s.test(s) ? s.slice(1, -1) : s;
 }
 
+/**
+ * An instruction argument as BuildKit's word lexer reads it: single quotes
+ * keep everything (`'C:\'` is `C:\`), double quotes and the escape character
+ * escape a quote, a `$`, a blank or themselves; the quotes themselves go. An
+ * escape before anything else stays (`C:\app` keeps its backslash).
+ */
+export function dockerfileWord(raw: string, escape = '\\'): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let k = 0; k < raw.length; k++) {
+    const c = raw[k]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else out += c;
+    } else if (c === escape && k + 1 < raw.length && escapes(raw[k + 1]!, quote, escape)) {
+      out += raw[++k];
+    } else if (c === quote) quote = undefined;
+    else if (quote === undefined && (c === '"' || c === "'")) quote = c;
+    else out += c;
+  }
+  return out;
+}
+
 /** Instructions of a stage and its ancestors, oldest first, ONBUILD triggers excluded. */
 export function lineage(stage: Stage): Instr[] {
   const chain: Stage[] = [];
   for (let s: Stage | undefined = stage; s; s = s.parent) chain.unshift(s);
   return chain.flatMap((s) => s.instructions.filter((i) => !i.onbuild));
+}
+
+function escapes(next: string, quote: string | undefined, escape: string): boolean {
+  if (next === escape || next === '"' || next === '$') return true;
+  return quote === undefined && (next === "'" || next === ' ' || next === '\t');
 }

@@ -3,7 +3,7 @@
  * strings cut out of the file (continuations joined, heredoc bodies apart), so
  * each such string carries a map back to offsets in the original text.
  */
-import type { Pos, Span } from './types.js';
+import type { Pos, Span } from './span.js';
 
 export class SourceText {
   readonly text: string;

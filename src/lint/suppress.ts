@@ -6,8 +6,9 @@
  */
 import type { LintDocument } from './document.js';
 
-const LOCAL = /^\s*#\s*(?:hadolint|kubox)\s+ignore\s*=\s*([A-Za-z0-9_,\s]+)$/;
-const GLOBAL = /^\s*#\s*(?:hadolint|kubox)\s+global\s+ignore\s*=\s*([A-Za-z0-9_,\s]+)$/;
+// A pragma may end with a comment of its own: `# hadolint ignore=DL3002 # runs as root on purpose`.
+const LOCAL = /^\s*#\s*(?:hadolint|kubox)\s+ignore\s*=\s*([A-Za-z0-9_,\s]+?)\s*(?:#.*)?$/;
+const GLOBAL = /^\s*#\s*(?:hadolint|kubox)\s+global\s+ignore\s*=\s*([A-Za-z0-9_,\s]+?)\s*(?:#.*)?$/;
 
 export interface Suppressions {
   global: Set<string>;

@@ -4,6 +4,7 @@
  * reads files or prints lives outside src/lint/rules.
  */
 import type { LintDocument } from './document.js';
+import type { Span } from './span.js';
 
 /** hadolint's four levels, most severe first. */
 export const SEVERITIES = ['error', 'warning', 'info', 'style'] as const;
@@ -14,17 +15,7 @@ export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }
 
-/** 1-based line and column, as editors and SARIF count them. */
-export interface Pos {
-  line: number;
-  column: number;
-}
-
-export interface Span {
-  start: Pos;
-  /** Exclusive end; equal to start for a point. */
-  end: Pos;
-}
+export type { Pos, Span } from './span.js';
 
 /** What a rule reports: where, and what exactly (the rule adds code, severity and hint). */
 export interface Hit {

@@ -49,6 +49,11 @@ export function registerLint(program: Command, ctx: Context): void {
     )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--list-rules', 'list the rules with their codes and levels', false)
+    .option(
+      '--shellcheck <path>',
+      'run this shellcheck on every RUN (default: shellcheck on PATH, if any)',
+    )
+    .option('--no-shellcheck', 'do not run ShellCheck (no SC codes)')
     .addHelpText(
       'after',
       '\nExamples:\n  kubox lint\n  kubox lint Dockerfile docker/ --failure-threshold warning\n  kubox lint --format sarif -o kubox-lint.sarif .',

@@ -24,9 +24,14 @@ export interface SarifInput {
 }
 
 function helpUri(code: string): string | undefined {
+  if (code.startsWith('SC')) return `https://www.shellcheck.net/wiki/${code}`;
   return code.startsWith('DL') && !code.startsWith('DL1')
     ? `https://github.com/hadolint/hadolint/wiki/${code}`
     : undefined;
+}
+
+function tool(code: string): string {
+  return code.startsWith('KBX') ? 'kubox' : code.startsWith('SC') ? 'shellcheck' : 'hadolint';
 }
 
 export function formatSarif(input: SarifInput): string {
@@ -45,7 +50,7 @@ export function formatSarif(input: SarifInput): string {
       ...(uri ? { helpUri: uri } : {}),
       defaultConfiguration: { level: LEVEL[level] },
       properties: {
-        tags: ['dockerfile', rule.code.startsWith('KBX') ? 'kubox' : 'hadolint'],
+        tags: ['dockerfile', tool(rule.code)],
         precision: 'high',
       },
     };

@@ -11,7 +11,12 @@ export const dl3002: Rule = {
   docs: `A container that runs as root turns any escape into root on the node, and
 Kubernetes' runAsNonRoot refuses it. Switching to root for a few instructions is
 fine; the last USER of the final stage (or of the stage it is built FROM) is
-what counts. Builder stages are not checked.`,
+what counts. Builder stages are not checked.
+
+Deliberate difference from hadolint, which checks the last USER of every
+stage: a builder stage's user never runs in the cluster, and builders often
+need root to install build tools, so kubox only checks the image that ships.
+KBX002 covers the final image with no USER at all.`,
   check(doc) {
     const u = finalUser(doc);
     if (!u || u.unresolved || !isRoot(u.user)) return [];

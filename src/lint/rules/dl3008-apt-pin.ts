@@ -19,13 +19,13 @@ snapshot mirror makes pins last.`,
     return runs(doc).flatMap((i) =>
       i.shell.commands.flatMap((c) => {
         const call = aptCall(c);
-        if (!call || call.tool !== 'apt-get' || !installs(call)) return [];
+        if (!call || call.tool === 'apt' || !installs(call)) return [];
         const loose = packages(call).filter((p) => !p.includes('=') && !p.includes('$'));
         if (loose.length === 0) return [];
         return [
           {
             span: commandSpan(doc, c),
-            message: `apt-get install without versions: ${loose.join(', ')}`,
+            message: `${call.tool} install without versions: ${loose.join(', ')}`,
           },
         ];
       }),

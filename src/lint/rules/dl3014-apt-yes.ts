@@ -16,8 +16,8 @@ aborts. -y, --yes, --assume-yes, -qq (which implies -y) and
     return runs(doc).flatMap((i) =>
       i.shell.commands.flatMap((c) => {
         const call = aptCall(c);
-        if (!call || call.tool !== 'apt-get' || !installs(call) || assumesYes(call)) return [];
-        return [{ span: commandSpan(doc, c), message: 'apt-get install without -y' }];
+        if (!call || call.tool === 'apt' || !installs(call) || assumesYes(call)) return [];
+        return [{ span: commandSpan(doc, c), message: `${call.tool} install without -y` }];
       }),
     );
   },

@@ -23,9 +23,12 @@ configures APT::Install-Recommends (an apt.conf.d snippet).`,
       if (configured) return [];
       return i.shell.commands.flatMap((c) => {
         const call = aptCall(c);
-        if (!call || call.tool !== 'apt-get' || !installs(call) || skipsRecommends(call)) return [];
+        if (!call || call.tool === 'apt' || !installs(call) || skipsRecommends(call)) return [];
         return [
-          { span: commandSpan(doc, c), message: 'apt-get install without --no-install-recommends' },
+          {
+            span: commandSpan(doc, c),
+            message: `${call.tool} install without --no-install-recommends`,
+          },
         ];
       });
     });

@@ -1,3 +1,4 @@
+import { unquote } from '../document.js';
 import type { Rule } from '../types.js';
 import { headSpan } from './helpers.js';
 
@@ -18,7 +19,7 @@ remote sources are not reported here (a remote ADD is KBX007's business).`,
     return doc.instructions
       .filter((i) => i.keyword === 'ADD')
       .flatMap((i) => {
-        const sources = (i.json ?? i.args).slice(0, -1);
+        const sources = (i.json ?? i.args.map(unquote)).slice(0, -1);
         const plain = sources.filter(
           (s) => !REMOTE.test(s) && !ARCHIVE.test(s) && !s.startsWith('<<'),
         );

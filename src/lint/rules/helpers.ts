@@ -33,17 +33,28 @@ export function headSpan(doc: LintDocument, instr: Instr): Span {
     : { start, end: { line: start.line, column: doc.source.line(start.line).length + 1 } };
 }
 
-/** `--mount=type=cache,target=/var/cache/apt` targets of a RUN. */
-export function cacheMountTargets(instr: Instr): string[] {
+/** The `--mount=` options of a RUN, each as key/value pairs (`type` defaults to bind). */
+export function mounts(instr: Instr): Record<string, string>[] {
   return instr.flags
     .filter((f) => f.name === 'mount' && f.value)
-    .map((f) =>
-      Object.fromEntries(f.value!.split(',').map((kv) => kv.split('=') as [string, string])),
-    )
-    .filter((m: Record<string, string>) => m.type === 'cache')
-    .map((m: Record<string, string>) =>
-      (m.target ?? m.dst ?? m.destination ?? '').replace(/\/+$/, ''),
-    );
+    .map((f) => {
+      const m: Record<string, string> = { type: 'bind' };
+      for (const kv of f.value!.split(',')) {
+        const eq = kv.indexOf('=');
+        m[eq === -1 ? kv : kv.slice(0, eq)] = eq === -1 ? 'true' : kv.slice(eq + 1);
+      }
+      return m;
+    });
+}
+
+/**
+ * Targets of `--mount=type=cache` and `--mount=type=tmpfs` on a RUN: what is
+ * written below them never reaches the layer, so a cache kept there costs nothing.
+ */
+export function cacheMountTargets(instr: Instr): string[] {
+  return mounts(instr)
+    .filter((m) => m.type === 'cache' || m.type === 'tmpfs')
+    .map((m) => (m.target ?? m.dst ?? m.destination ?? '').replace(/\/+$/, ''));
 }
 
 export interface FinalUser {

@@ -13,17 +13,26 @@ import { dl3013 } from './dl3013-pip-pin.js';
 import { dl3014 } from './dl3014-apt-yes.js';
 import { dl3015 } from './dl3015-apt-no-recommends.js';
 import { dl3020 } from './dl3020-copy-not-add.js';
+import { dl3021 } from './dl3021-copy-dest-slash.js';
+import { dl3022 } from './dl3022-copy-from-stage.js';
+import { dl3023 } from './dl3023-copy-from-self.js';
 import { dl3024 } from './dl3024-unique-stage-names.js';
 import { dl3025 } from './dl3025-json-cmd.js';
 import { dl3026 } from './dl3026-trusted-registries.js';
 import { dl3027 } from './dl3027-no-apt.js';
 import { dl3042 } from './dl3042-pip-no-cache.js';
+import { dl3044 } from './dl3044-env-self-reference.js';
+import { dl3045 } from './dl3045-copy-relative-dest.js';
 import { dl3046 } from './dl3046-useradd-high-uid.js';
+import { dl3047 } from './dl3047-wget-progress.js';
 import { dl3049 } from './dl3049-required-labels.js';
 import { dl3059 } from './dl3059-consecutive-runs.js';
 import { dl3061 } from './dl3061-instruction-order.js';
+import { dl3064 } from './dl3064-secrets-in-arg-env.js';
+import { dl4001 } from './dl4001-wget-and-curl.js';
 import { dl4003 } from './dl4003-multiple-cmd.js';
 import { dl4004 } from './dl4004-multiple-entrypoint.js';
+import { dl4005 } from './dl4005-ln-bin-sh.js';
 import { dl4006 } from './dl4006-pipefail.js';
 import { kbx001 } from './kbx001-base-digest.js';
 import { kbx002 } from './kbx002-user-missing.js';
@@ -48,17 +57,26 @@ export const RULES: readonly Rule[] = [
   dl3014,
   dl3015,
   dl3020,
+  dl3021,
+  dl3022,
+  dl3023,
   dl3024,
   dl3025,
   dl3026,
   dl3027,
   dl3042,
+  dl3044,
+  dl3045,
   dl3046,
+  dl3047,
   dl3049,
   dl3059,
   dl3061,
+  dl3064,
+  dl4001,
   dl4003,
   dl4004,
+  dl4005,
   dl4006,
   kbx001,
   kbx002,

@@ -17,7 +17,8 @@ but other bases and customised apt configs do not, and the hook is easy to lose;
 the seed runs \`apt-get clean\` explicitly and hadolint does not check it.
 Satisfied by \`apt-get clean\` (or \`apt-get distclean\`, or \`rm -rf
 /var/cache/apt/archives\`) after the last install in the same RUN, or a
-\`--mount=type=cache\` on /var/cache/apt. Only stages in the final image.`,
+\`--mount=type=cache\` (or tmpfs) on /var/cache/apt. aptitude installs count
+(\`aptitude clean\` cleans). Only stages in the final image.`,
   check(doc) {
     return finalImageRuns(doc).flatMap((i) => {
       if (cacheMountTargets(i).some((t) => t.startsWith('/var/cache/apt'))) return [];

@@ -1,24 +1,44 @@
-/** apt-get and apt invocations: subcommand, options in any order, packages. */
+/** apt-get, apt and aptitude invocations: subcommand, options in any order, packages. */
 import type { CommandRef } from '../shell/analyze.js';
 import { hasOption, optionValues, parseArgs, type ParsedArgs } from './options.js';
 
 export interface AptCall {
-  tool: 'apt-get' | 'apt';
+  tool: 'apt-get' | 'apt' | 'aptitude';
   subcommand: string | undefined;
   args: ParsedArgs;
   /** Operands after the subcommand: packages for install. */
   operands: string[];
+  /** The words as written, for options getopt would split (`-q=2`). */
+  raw: string[];
 }
 
-// Options that take a value: -o Key=Value, -c file, -t release.
-const VALUED_SHORT = 'oct';
-const VALUED_LONG = ['--option', '--config-file', '--target-release', '--default-release'];
+// Options that take a value: -o Key=Value, -c file, -t release (aptitude: -F, -w, -S, -O too).
+const VALUED: Record<AptCall['tool'], { short: string; long: string[] }> = {
+  'apt-get': {
+    short: 'oct',
+    long: ['--option', '--config-file', '--target-release', '--default-release'],
+  },
+  apt: {
+    short: 'oct',
+    long: ['--option', '--config-file', '--target-release', '--default-release'],
+  },
+  aptitude: {
+    short: 'otFwSO',
+    long: ['--option', '--target-release', '--display-format', '--width', '--sort'],
+  },
+};
 
 export function aptCall(ref: CommandRef): AptCall | undefined {
-  if (ref.name !== 'apt-get' && ref.name !== 'apt') return undefined;
-  const args = parseArgs(ref.argv.slice(1), VALUED_SHORT, VALUED_LONG);
+  if (ref.name !== 'apt-get' && ref.name !== 'apt' && ref.name !== 'aptitude') return undefined;
+  const raw = ref.argv.slice(1);
+  // `-q=2` is apt's way of writing the quiet level: not three short options.
+  const args = parseArgs(
+    raw.filter((a) => !/^-q=\d+$/.test(a)),
+    VALUED[ref.name].short,
+    VALUED[ref.name].long,
+  );
   const [subcommand, ...operands] = args.positionals;
-  return { tool: ref.name, subcommand, args, operands };
+  return { tool: ref.name, subcommand, args, operands, raw };
 }
 
 function aptOptionIs(call: AptCall, key: RegExp, value: RegExp): boolean {
@@ -28,17 +48,36 @@ function aptOptionIs(call: AptCall, key: RegExp, value: RegExp): boolean {
   });
 }
 
-/** -y, --yes, --assume-yes, -qq (which implies -y), or -o APT::Get::Assume-Yes=true. */
+/** apt's quiet level: each -q or --quiet adds one, -q=N and --quiet=N set N. */
+function quietLevel(call: AptCall): number {
+  let level = 0;
+  for (const o of call.args.options) {
+    if (o.name !== '-q' && o.name !== '--quiet') continue;
+    level = o.value !== undefined && /^\d+$/.test(o.value) ? Number(o.value) : level + 1;
+  }
+  for (const a of call.raw) {
+    const m = /^-q=(\d+)$/.exec(a);
+    if (m) level = Number(m[1]);
+  }
+  return level;
+}
+
+/**
+ * -y, --yes, --assume-yes, or -o APT::Get::Assume-Yes=true; for apt-get also a
+ * quiet level of 2 (-qq, -q=2, --quiet --quiet), which implies -y.
+ */
 export function assumesYes(call: AptCall): boolean {
-  if (hasOption(call.args, '-y', '--yes', '--assume-yes', '--quiet=2')) return true;
-  if (call.args.options.filter((o) => o.name === '-q').length >= 2) return true;
-  if (call.args.options.some((o) => o.name === '--quiet' && o.value === '2')) return true;
+  if (hasOption(call.args, '-y', '--yes', '--assume-yes')) return true;
+  if (call.tool === 'aptitude')
+    return aptOptionIs(call, /^Aptitude::CmdLine::Assume-Yes$/i, /^(true|yes|1)$/i);
+  if (quietLevel(call) >= 2) return true;
   return aptOptionIs(call, /^APT::Get::Assume-Yes$/i, /^(true|yes|1)$/i);
 }
 
-/** --no-install-recommends, or -o APT::Install-Recommends=false. */
+/** --no-install-recommends (aptitude: -R, --without-recommends), or -o APT::Install-Recommends=false. */
 export function skipsRecommends(call: AptCall): boolean {
   if (hasOption(call.args, '--no-install-recommends')) return true;
+  if (call.tool === 'aptitude' && hasOption(call.args, '-R', '--without-recommends')) return true;
   return aptOptionIs(call, /^APT::Install-Recommends$/i, /^(false|no|0)$/i);
 }
 

@@ -15,7 +15,13 @@ import { activeRules, fails, lintDocument } from '../lint/lint.js';
 import { RULES } from '../lint/rules/index.js';
 import { findShellcheck } from '../lint/shellcheck/find.js';
 import { shellcheckRule } from '../lint/shellcheck/script.js';
-import { severityRank, type Finding, type Rule, type Severity } from '../lint/types.js';
+import {
+  severityRank,
+  sortFindings,
+  type Finding,
+  type Rule,
+  type Severity,
+} from '../lint/types.js';
 import { makePlan } from '../plan/plan.js';
 import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
 import { kuboxVersion } from '../version.js';
@@ -85,13 +91,9 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
   const docs = files.map((f) => parseDockerfile(f.text, f.file));
   const findings: Finding[] = docs.flatMap((d) => lintDocument(d, config));
   findings.push(...(await shellcheckFindings(o.shellcheck, docs, config, ctx)));
-  const order = new Map(files.map((f, k) => [f.file, k]));
-  findings.sort(
-    (a, b) =>
-      order.get(a.file)! - order.get(b.file)! ||
-      a.span.start.line - b.span.start.line ||
-      a.span.start.column - b.span.start.column ||
-      a.code.localeCompare(b.code),
+  sortFindings(
+    findings,
+    files.map((f) => f.file),
   );
   const report = format(o.format, findings, files, config, ctx);
   if (o.output) await writeFileAtomic(o.output, `${report}\n`);

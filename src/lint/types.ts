@@ -56,3 +56,15 @@ export interface Rule {
   docs: string;
   check(doc: LintDocument, options: RuleOptions): Hit[];
 }
+
+/** Findings in reading order: by file (as given), line, column, then code. */
+export function sortFindings(findings: Finding[], files: readonly string[]): Finding[] {
+  const order = new Map(files.map((f, k) => [f, k]));
+  return findings.sort(
+    (a, b) =>
+      order.get(a.file)! - order.get(b.file)! ||
+      a.span.start.line - b.span.start.line ||
+      a.span.start.column - b.span.start.column ||
+      a.code.localeCompare(b.code),
+  );
+}

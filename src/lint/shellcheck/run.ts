@@ -11,7 +11,7 @@ import { run } from '../../exec.js';
 import type { LintConfig } from '../config.js';
 import type { LintDocument } from '../document.js';
 import { isSuppressed, suppressions } from '../suppress.js';
-import { SEVERITIES, type Finding, type Severity } from '../types.js';
+import { SEVERITIES, sortFindings, type Finding, type Severity } from '../types.js';
 import {
   mapComment,
   shellcheckScripts,
@@ -101,15 +101,12 @@ export async function shellcheckDocuments(
         if (finding) findings.push(finding);
       }
     }
-    const order = new Map(docs.map((d, k) => [d.file, k]));
-    findings.sort(
-      (a, b) =>
-        order.get(a.file)! - order.get(b.file)! ||
-        a.span.start.line - b.span.start.line ||
-        a.span.start.column - b.span.start.column ||
-        a.code.localeCompare(b.code),
-    );
-    return { findings };
+    return {
+      findings: sortFindings(
+        findings,
+        docs.map((d) => d.file),
+      ),
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -8,3 +8,4 @@ npx tsx bench/native.bench.ts
 npx tsx bench/build.bench.ts
 npx tsx bench/registry.bench.ts
 npx tsx bench/lint.bench.ts
+npx tsx bench/startup.bench.ts

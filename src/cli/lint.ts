@@ -1,7 +1,6 @@
 /** `kubox lint`: check Dockerfiles against the seed's practices. */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { render } from '../dockerfile/render.js';
 import { ExitCode, KuboxError } from '../errors.js';
 import { writeFileAtomic } from '../fs.js';
 import { mergeConfig, type LintConfig, type Threshold } from '../lint/config.js';
@@ -22,8 +21,7 @@ import {
   type Rule,
   type Severity,
 } from '../lint/types.js';
-import { makePlan } from '../plan/plan.js';
-import { DEFAULT_SPEC_FILE, loadSpec } from '../spec/load.js';
+import { DEFAULT_SPEC_FILE } from '../spec/constants.js';
 import { kuboxVersion } from '../version.js';
 import type { Context } from './context.js';
 import { table } from './output.js';
@@ -43,7 +41,11 @@ export interface LintFlags {
 }
 
 /** What to lint: the paths given; else kubox.yaml's rendering; else ./Dockerfile. */
-function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; text: string }[] {
+async function inputs(
+  paths: string[],
+  o: LintFlags,
+  ctx: Context,
+): Promise<{ file: string; text: string }[]> {
   const cwd = process.cwd();
   if (paths.length > 0) {
     return paths.flatMap((p) =>
@@ -53,6 +55,12 @@ function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; te
     );
   }
   if (o.file || existsSync(resolve(cwd, DEFAULT_SPEC_FILE))) {
+    // Loaded only here: the spec's schema (zod) and the renderer are not needed to lint files.
+    const [{ loadSpec }, { makePlan }, { render }] = await Promise.all([
+      import('../spec/load.js'),
+      import('../plan/plan.js'),
+      import('../dockerfile/render.js'),
+    ]);
     const { spec, source } = loadSpec(o.file);
     ctx.out.info(
       `kubox: linting the Dockerfile rendered from ${source} (lines as in \`kubox render --stdout\`)`,
@@ -67,7 +75,7 @@ function inputs(paths: string[], o: LintFlags, ctx: Context): { file: string; te
 }
 
 export async function runLint(ctx: Context, paths: string[], o: LintFlags): Promise<void> {
-  const { config: fileConfig } = loadLintConfig(process.cwd(), o.config);
+  const { config: fileConfig } = await loadLintConfig(process.cwd(), o.config);
   const flags: Partial<LintConfig> = {
     ignored: o.ignore,
     trustedRegistries: o.trustedRegistry,
@@ -87,7 +95,7 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
     );
     return;
   }
-  const files = inputs(paths, o, ctx);
+  const files = await inputs(paths, o, ctx);
   const docs = files.map((f) => parseDockerfile(f.text, f.file));
   const findings: Finding[] = docs.flatMap((d) => lintDocument(d, config));
   findings.push(...(await shellcheckFindings(o.shellcheck, docs, config, ctx)));

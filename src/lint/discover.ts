@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { KuboxError } from '../errors.js';
-import { DEFAULT_CONFIG, parseConfig, type LintConfig } from './config.js';
+import { DEFAULT_CONFIG, type LintConfig } from './config.js';
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', 'out']);
 
@@ -78,10 +78,10 @@ export const CONFIG_FILES = [
  * The config: the file given, else the first of .kubox-lint.yaml and
  * .hadolint.yaml found in cwd (kubox's own wins; the two are not merged).
  */
-export function loadLintConfig(
+export async function loadLintConfig(
   cwd: string,
   explicit?: string,
-): { config: LintConfig; source?: string } {
+): Promise<{ config: LintConfig; source?: string }> {
   const candidates = explicit ? [explicit] : CONFIG_FILES;
   for (const name of candidates) {
     const path = resolve(cwd, name);
@@ -96,6 +96,7 @@ export function loadLintConfig(
       );
     }
     const kind = basename(name).startsWith('.hadolint') ? 'hadolint' : 'kubox';
+    const { parseConfig } = await import('./config-file.js');
     return { config: parseConfig(text, name, kind), source: name };
   }
   return { config: DEFAULT_CONFIG };

@@ -4,7 +4,7 @@
  * imported when that command runs. A child process runs bin/kubox.js (over
  * dist/) under a loader hook that logs every module it loads.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,22 @@ describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
     for (const p of HEAVY_PACKAGES) expect(r.packages, p).not.toContain(p);
     expect(r.loaded.filter((f) => HEAVY_SOURCES.test(f))).toEqual([]);
     expect([...r.packages]).toEqual(['commander']);
+  });
+
+  it('kubox lint FILE loads the linter and dockerfile-ast, not zod, yaml or the spec', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubox-lint-startup-'));
+    writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\nUSER 1000\n');
+    const r = await nodeLoads([KUBOX_BIN, 'lint', '--no-shellcheck', 'Dockerfile'], dir);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect([...r.packages].sort()).toEqual(['commander', 'dockerfile-ast']);
+    expect(
+      r.loaded.filter((f) => /\/dist\/(spec\/(load|schema)|plan|dockerfile)\//.test(f)),
+    ).toEqual([]);
+    // A config file brings its parser (zod, yaml) with it.
+    writeFileSync(join(dir, '.hadolint.yaml'), 'ignored: [DL3006]\n');
+    const withConfig = await nodeLoads([KUBOX_BIN, 'lint', '--no-shellcheck', 'Dockerfile'], dir);
+    expect(withConfig.exitCode, withConfig.stderr).toBe(0);
+    expect(withConfig.packages).toContain('zod');
   });
 
   it('a command loads its module when it runs, and its errors keep their exit code', async () => {

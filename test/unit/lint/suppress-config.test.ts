@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseConfig } from '../../../src/lint/config.js';
+import { DEFAULT_CONFIG } from '../../../src/lint/config.js';
+import { parseConfig } from '../../../src/lint/config-file.js';
 import { fails } from '../../../src/lint/lint.js';
 import { KuboxError } from '../../../src/errors.js';
 import { BASE, codes, lint } from './support.js';

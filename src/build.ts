@@ -51,9 +51,9 @@ export function buildResult(
 }
 
 /**
- * After a push, the evidence asked for: provenance (about the whole image)
- * and whatever else the caller brings (the scan report that passed the gate),
- * attached as OCI referrers; then, with a key, cosign signatures of the index
+ * After a push, the evidence asked for: provenance (about the whole image),
+ * each platform's SBOM (about its manifest) and whatever else the caller
+ * brings (the scan report that passed the gate), attached as OCI referrers; then, with a key, cosign signatures of the index
  * and every platform manifest, in every repository pushed to.
  */
 export async function attachAfterPush(
@@ -65,7 +65,7 @@ export async function attachAfterPush(
   extra: Artifact[] = [],
 ): Promise<Pick<BuildResult, 'attached' | 'signed'>> {
   const whole = [...extra];
-  const { attachEvidence, provenanceArtifact } = await import('./attest/attach.js');
+  const { attachEvidence, provenanceArtifact, sbomArtifacts } = await import('./attest/attach.js');
   if (opts.provenance)
     whole.push(
       await provenanceArtifact(plan, built, req, {
@@ -74,9 +74,13 @@ export async function attachAfterPush(
         ...times,
       }),
     );
-  const attached = whole.length
-    ? await attachEvidence(built, req.tags, whole, async () => [], req.log)
-    : [];
+  const perPlatform = opts.sbom
+    ? sbomArtifacts(built, opts.sbom, req.tags[0] ?? '')
+    : async () => [];
+  const attached =
+    whole.length || opts.sbom
+      ? await attachEvidence(built, req.tags, whole, perPlatform, req.log)
+      : [];
   const signed = opts.sign ? await signPushed(built, req, opts.sign) : [];
   return {
     ...(attached.length ? { attached } : {}),

@@ -73,13 +73,13 @@ export async function buildScanPush(
   await scanPreflight(scanOptions);
   const archive = opts.output?.path ?? defaultArchivePath(plan, cwd);
   const startedOn = new Date();
-  // Provenance and signatures come after the push below, not refused as for an archive output.
-  const { sign: _sign, ...withoutSign } = opts;
-  const { req, built } = await buildUnpublished(plan, {
-    ...withoutSign,
-    provenance: false,
-    output: { type: 'oci', path: archive },
-  });
+  // SBOMs, provenance and signatures come after the push below: not refused here as they
+  // would be for the archive output this build itself has.
+  const buildOpts: GatedBuildOptions = { ...opts, output: { type: 'oci', path: archive } };
+  delete buildOpts.provenance;
+  delete buildOpts.sbom;
+  delete buildOpts.sign;
+  const { req, built } = await buildUnpublished(plan, buildOpts);
   try {
     const finishedOn = new Date();
     const outcome = await scan(`oci:${await onDisk(built)}`, scanOptions);

@@ -1069,12 +1069,13 @@ EOF
 
 # Independent verifiers that need Debian trixie (its glibc), each in an image of
 # its own built by mmdebstrap (see each script): skopeo 1.18 for cosign
-# signatures. In the background: about 50 s each on a fresh machine, nothing
-# once built.
+# signatures, python3-cyclonedx-lib's strict validator for SBOMs. In the
+# background: about 50 and 90 s on a fresh machine, nothing once built.
 TRIXIE_PID=
 start_trixie_tools() {
   say "building the trixie verifier images in the background"
-  { "$HERE/skopeo-trixie.sh" >/dev/null; } 2>"$LOG_DIR/trixie-tools.log" &
+  { "$HERE/skopeo-trixie.sh" >/dev/null && "$HERE/cyclonedx-trixie.sh" >/dev/null; } \
+    2>"$LOG_DIR/trixie-tools.log" &
   TRIXIE_PID=$!
 }
 finish_trixie_tools() {

@@ -77,6 +77,34 @@ export async function provenanceArtifact(
   };
 }
 
+export type SbomFormat = 'spdx-json' | 'cyclonedx-json';
+const SBOM_MEDIA_TYPE: Record<SbomFormat, string> = {
+  'spdx-json': 'application/spdx+json',
+  'cyclonedx-json': 'application/vnd.cyclonedx+json',
+};
+
+/** Each platform's SBOM, as an artifact about that platform's manifest (with the lock, for a native build). */
+export function sbomArtifacts(
+  built: BuiltImage,
+  format: SbomFormat,
+  name: string,
+): (p: { platform: string; digest: string }) => Promise<Artifact[]> {
+  return async (p) => {
+    const [{ sbomFor, formatSpdx, formatCycloneDx }, lock] = await Promise.all([
+      import('../sbom/index.js'),
+      built.lock ? readLock(built.lock.path) : undefined,
+    ]);
+    const model = await sbomFor(built.image, {
+      platform: p.platform,
+      name,
+      ...(lock ? { lock } : {}),
+    });
+    const text = format === 'spdx-json' ? formatSpdx(model) : formatCycloneDx(model);
+    const mediaType = SBOM_MEDIA_TYPE[format];
+    return [{ artifactType: mediaType, mediaType, bytes: Buffer.from(text) }];
+  };
+}
+
 /** Attaches every artifact to the pushed image, once per repository it was pushed to. */
 export async function attachEvidence(
   built: BuiltImage,

@@ -57,6 +57,7 @@ export interface BuildFlags {
   engine?: EngineName;
   locked?: boolean;
   provenance?: boolean;
+  sbom?: 'spdx-json' | 'cyclonedx-json';
   sign?: boolean;
   key?: string;
 }
@@ -83,6 +84,7 @@ export async function runBuild(ctx: Context, o: BuildFlags): Promise<void> {
     ...(o.engine ? { engine: o.engine } : {}),
     ...(o.locked ? { locked: true } : {}),
     ...(o.provenance ? { provenance: true } : {}),
+    ...(o.sbom ? { sbom: o.sbom } : {}),
     ...(o.sign ? { sign: await signingKey(o) } : {}),
     specSource: source,
     onProgress: downloadProgress(ctx.out),

@@ -20,11 +20,14 @@ import { registerLint } from './commands/lint.js';
 import { registerLock } from './commands/lock.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerRender } from './commands/render.js';
+import { registerSbom } from './commands/sbom.js';
 import { registerScan } from './commands/scan.js';
 import { registerSchema } from './commands/schema.js';
+import { registerSign } from './commands/sign.js';
 import { registerVerify } from './commands/verify.js';
 import type { Context } from './context.js';
 import { makeOut } from './output.js';
+import { redact, redactValue } from '../redact.js';
 
 export type { Context };
 
@@ -37,7 +40,8 @@ export function program(ctx: Context): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   cmd.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
+    // Usage errors quote the arguments, which may be a URL with credentials.
+    writeErr: (s) => process.stderr.write(redact(s)),
     writeOut: (s) => process.stdout.write(s),
   });
   registerInit(cmd, ctx);
@@ -50,6 +54,8 @@ export function program(ctx: Context): Command {
   registerSchema(cmd, ctx);
   registerLint(cmd, ctx);
   registerScan(cmd, ctx);
+  registerSbom(cmd, ctx);
+  registerSign(cmd, ctx);
   return cmd;
 }
 
@@ -67,7 +73,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (ctx.json) {
         ctx.out.print(
           JSON.stringify(
-            { error: { kind: e.kind, message: e.message, hint: e.hint, problems: e.problems } },
+            redactValue({
+              error: { kind: e.kind, message: e.message, hint: e.hint, problems: e.problems },
+            }),
             null,
             2,
           ),
@@ -77,7 +85,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.exitCode;
     }
     process.stderr.write(
-      `kubox: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`,
+      redact(
+        `kubox: unexpected error (a bug; please report it):\n${(e as Error).stack ?? String(e)}\n`,
+      ),
     );
     return 70;
   }

@@ -38,6 +38,8 @@ export interface BuildOptions {
   onProgress?: Progress;
   /** With a push: attach SLSA provenance to the pushed image (an OCI referrer). */
   provenance?: boolean;
+  /** With a push: attach each platform's SBOM to its manifest (an OCI referrer), in this format. */
+  sbom?: 'spdx-json' | 'cyclonedx-json';
   /** With a push: sign the pushed index and every platform manifest, cosign-style. */
   sign?: { key: string; password: string };
 }
@@ -162,7 +164,11 @@ export function buildRequest(plan: Plan, opts: BuildOptions): BuildRequest {
   const output = opts.output ?? defaultOutput(plan, cwd);
   if (output.type === 'push') checkPushTarget(plan, opts);
   else {
-    const needPush = [opts.provenance && '--provenance', opts.sign && '--sign'].filter(Boolean);
+    const needPush = [
+      opts.provenance && '--provenance',
+      opts.sbom && '--sbom',
+      opts.sign && '--sign',
+    ].filter(Boolean);
     if (needPush.length > 0)
       throw new KuboxError(
         'usage',

@@ -41,6 +41,7 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
         '--tag',
         `${env.registry}/${repo}:1`,
         '--provenance',
+        '--sbom',
         '--json',
       ],
       { cwd: work, env: cliEnv },
@@ -48,13 +49,17 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
     expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
     const result = JSON.parse(res.stdout);
     expect(result.digest).toBe(GOLDEN.index);
+    const digest = expect.stringMatching(/^sha256:[a-f0-9]{64}$/);
+    const repository = `${env.registry}/${repo}`;
     expect(result.attached).toEqual([
-      {
-        repository: `${env.registry}/${repo}`,
-        subject: GOLDEN.index,
-        artifactType: 'application/vnd.in-toto+json',
-        digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/),
-      },
+      { repository, subject: GOLDEN.index, artifactType: 'application/vnd.in-toto+json', digest },
+      // Each platform's SBOM, about its own manifest.
+      ...GOLDEN.images.map((i) => ({
+        repository,
+        subject: i.digest,
+        artifactType: 'application/spdx+json',
+        digest,
+      })),
     ]);
 
     const inspected = await kubox(
@@ -65,13 +70,15 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
     );
     expect(inspected.exitCode, inspected.stderr).toBe(0);
     const { referrers } = JSON.parse(inspected.stdout);
-    expect(referrers).toEqual([
-      expect.objectContaining({
-        subject: GOLDEN.index,
-        digest: result.attached[0].digest,
-        artifactType: 'application/vnd.in-toto+json',
-      }),
-    ]);
+    expect(referrers).toEqual(
+      result.attached.map((a: { subject: string; digest: string; artifactType: string }) =>
+        expect.objectContaining({
+          subject: a.subject,
+          digest: a.digest,
+          artifactType: a.artifactType,
+        }),
+      ),
+    );
     const text = await kubox(['inspect', `${env.registry}/${repo}:1`, '--referrers'], {
       env: cliEnv,
     });
@@ -115,6 +122,25 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
         .update(readFileSync(join(work, 'kubox.lock')))
         .digest('hex'),
     );
+
+    // The amd64 SBOM lists the two packages the lock pins, each with the sha256 of its .deb.
+    const sbomManifest = JSON.parse(
+      (await client.getManifest(repo, result.attached[1].digest)).bytes.toString(),
+    ) as { layers: { digest: string }[] };
+    const sbomChunks: Buffer[] = [];
+    for await (const c of await client.getBlob(repo, sbomManifest.layers[0]!.digest))
+      sbomChunks.push(c as Buffer);
+    const spdx = JSON.parse(Buffer.concat(sbomChunks).toString()) as {
+      spdxVersion: string;
+      packages: { name: string; checksums?: { algorithm: string; checksumValue: string }[] }[];
+    };
+    expect(spdx.spdxVersion).toBe('SPDX-2.3');
+    const lock = JSON.parse(readFileSync(join(work, 'kubox.lock'), 'utf8'));
+    for (const d of lock.platforms['linux/amd64'].debs as { name: string; sha256: string }[])
+      expect(spdx.packages.find((p) => p.name === d.name)?.checksums).toContainEqual({
+        algorithm: 'SHA256',
+        checksumValue: d.sha256,
+      });
 
     // Pushed again with provenance: a second statement (new times), both listed.
     const again = await kubox(

@@ -60,7 +60,7 @@ function declaredNames(): Map<string, string[]> {
 }
 
 describe('package entry points', { timeout: CLI_TEST_TIMEOUT }, () => {
-  it('are kubox and kubox/registry, image, lint, scan, native, ci, sign, each built', () => {
+  it('are kubox and kubox/registry, image, lint, scan, native, ci, sign, sbom, each built', () => {
     expect(ENTRIES.map((e) => e.name)).toEqual([
       'kubox',
       'kubox/registry',
@@ -70,6 +70,7 @@ describe('package entry points', { timeout: CLI_TEST_TIMEOUT }, () => {
       'kubox/native',
       'kubox/ci',
       'kubox/sign',
+      'kubox/sbom',
     ]);
     for (const e of ENTRIES) {
       expect(existsSync(join(ROOT, e.import)), e.import).toBe(true);

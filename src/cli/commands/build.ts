@@ -35,6 +35,14 @@ export function registerBuild(program: Command, ctx: Context): void {
       '--provenance',
       'with --push: attach SLSA v1 provenance (an in-toto statement) to the pushed image as an OCI referrer',
     )
+    .addOption(
+      new Option(
+        '--sbom [format]',
+        "with --push: attach each platform's SBOM (from the image, and the lock for the native engine) to its manifest as an OCI referrer",
+      )
+        .choices(['spdx-json', 'cyclonedx-json'])
+        .preset('spdx-json'),
+    )
     .option(
       '--sign',
       'with --push: sign the pushed index and every platform manifest, cosign-compatible (needs --key; password from COSIGN_PASSWORD or asked)',

@@ -8,12 +8,14 @@
  * symbolic link is followed: its target decides, and is what gets replaced.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, rmSync } from 'node:fs';
 import {
+  chmod,
   lstat,
   mkdir,
   mkdtemp,
   open,
+  readdir,
   readlink,
   realpath,
   rename,
@@ -27,6 +29,61 @@ import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { KuboxError } from './errors.js';
 
+/** Temporary paths to remove if the process is interrupted before it removes or renames them. */
+const pending = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Removes what is pending, then dies of the same signal, so the exit status says so (130, 143). */
+function onSignal(signal: NodeJS.Signals): void {
+  for (const path of pending) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Best effort: the process is going away.
+    }
+  }
+  pending.clear();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  process.kill(process.pid, signal);
+}
+
+/**
+ * Registers `path` (a file or a directory) to be removed if SIGINT, SIGTERM
+ * or SIGHUP arrives before the returned function is called. kubox's handler
+ * is installed only while something is registered, so Node's default (exit
+ * by that signal) applies otherwise, and applies again after the clean-up.
+ */
+export function removeOnSignal(path: string): () => void {
+  if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  pending.add(path);
+  return () => {
+    if (!pending.delete(path) || pending.size > 0) return;
+    for (const s of SIGNALS) process.removeListener(s, onSignal);
+  };
+}
+
+/** A temporary file this old was left by a run that was killed (SIGKILL, a power cut). */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temporary files an earlier, killed kubox left beside `path`
+ * (`<name>.kubox-<hex>.tmp`, older than STALE_TEMP_MS, owned by this user:
+ * never another user's file in a shared directory). Best effort.
+ */
+async function sweepStaleTemps(path: string): Promise<void> {
+  const prefix = `${basename(path)}.kubox-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const me = process.geteuid?.();
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !/^[0-9a-f]{24}\.tmp$/.test(name.slice(prefix.length)))
+      continue;
+    const file = join(dirname(path), name);
+    const st = await lstat(file).catch(() => undefined);
+    if (!st?.isFile() || (me !== undefined && st.uid !== me)) continue;
+    if (Date.now() - st.mtimeMs > STALE_TEMP_MS) await rm(file, { force: true }).catch(() => {});
+  }
+}
+
 /** Symbolic links followed before giving up, as the kernel does (ELOOP). */
 const MAX_LINKS = 40;
 
@@ -37,8 +94,40 @@ interface Target {
   special: boolean;
 }
 
+/**
+ * Refuses to follow the symbolic link `path` when another user could have
+ * planted it: it sits in a sticky, world-writable directory (/tmp, a shared
+ * CI work directory) and belongs neither to that directory's owner nor to
+ * this process. The kernel's fs.protected_symlinks rule, applied here because
+ * kubox follows links itself (realpath, then rename): otherwise root writing
+ * /tmp/out.tar could replace whatever file another user's link names.
+ */
+async function checkPlantedLink(path: string): Promise<void> {
+  // The path itself and each directory on the way: a planted link to a directory
+  // (/tmp/shared/sub -> /etc) would redirect the write as surely.
+  const full = resolve(path);
+  for (let end = full.length; end > 1; end = full.lastIndexOf('/', end - 1)) {
+    const part = full.slice(0, end);
+    const link = await lstat(part).catch(() => undefined);
+    if (!link?.isSymbolicLink()) continue;
+    const dir = await stat(dirname(part)).catch(() => undefined);
+    if (!dir) continue;
+    const shared = (dir.mode & 0o1000) !== 0 && (dir.mode & 0o002) !== 0;
+    const me = process.geteuid?.() ?? -1;
+    if (shared && link.uid !== dir.uid && link.uid !== me)
+      throw new KuboxError(
+        'io',
+        `cannot write ${path}: ${part === full ? 'it' : part} is a symbolic link owned by another user (uid ${link.uid}) in a shared, world-writable directory; kubox does not follow it`,
+        {
+          hint: 'write to a directory only you can write to, or remove the link if you trust it',
+        },
+      );
+  }
+}
+
 /** Follows `path`'s symbolic links to what a write should go to. */
 async function resolveTarget(path: string, links = 0): Promise<Target> {
+  await checkPlantedLink(path);
   try {
     const real = await realpath(path);
     return { path: real, special: !(await stat(real)).isFile() };
@@ -48,6 +137,7 @@ async function resolveTarget(path: string, links = 0): Promise<Target> {
   // Nothing there, or a link to nothing: a link is followed to the file it names (created).
   const link = await lstat(path).catch(() => undefined);
   if (!link?.isSymbolicLink()) return { path, special: false };
+  await checkPlantedLink(path);
   if (links >= MAX_LINKS) {
     throw Object.assign(new Error(`too many symbolic links at ${path}`), { code: 'ELOOP' });
   }
@@ -58,13 +148,29 @@ async function resolveTarget(path: string, links = 0): Promise<Target> {
 function ioError(shown: string, e: unknown): KuboxError {
   if (e instanceof KuboxError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  return new KuboxError('io', `cannot write ${shown}: ${code ?? (e as Error).message}`, {
-    hint:
-      code === 'EPIPE'
-        ? 'the reader of the pipe closed it before kubox finished writing'
-        : 'check that the directory can be created and written',
-    cause: e,
-  });
+  const why: Record<string, [string, string]> = {
+    ENOTDIR: [
+      'a part of its path is a file, not a directory',
+      'choose a path whose directories are directories',
+    ],
+    // mkdir of a parent that exists as a file.
+    EEXIST: [
+      'a part of its path is a file, not a directory',
+      'choose a path whose directories are directories',
+    ],
+    EACCES: ['permission denied', 'choose a directory you can write, or fix its permissions'],
+    EPERM: ['permission denied', 'choose a directory you can write, or fix its permissions'],
+    EROFS: ['the file system is read-only', 'choose a path on a writable file system'],
+    EISDIR: ['it is a directory', 'name a file inside it instead'],
+    ENOSPC: ['the disk is full', 'free some space and run again'],
+    ELOOP: ['too many symbolic links', 'check the symbolic links on the path'],
+    EPIPE: ['EPIPE', 'the reader of the pipe closed it before kubox finished writing'],
+  };
+  const [reason, hint] = (code && why[code]) || [
+    code ?? (e as Error).message,
+    'check that the directory can be created and written',
+  ];
+  return new KuboxError('io', `cannot write ${shown}: ${reason}`, { hint, cause: e });
 }
 
 /** Opens an existing non-regular file for writing, without creating or truncating anything. */
@@ -106,10 +212,15 @@ async function replaceAtomically(
   fill: (tmp: string, fh: FileHandle) => Promise<void>,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
+  await sweepStaleTemps(path);
   const tmp = `${path}.kubox-${randomBytes(12).toString('hex')}.tmp`;
+  // The mode a new output gets, or the one the file it replaces had; the temporary
+  // file itself is private (0600) until it is complete.
+  const mode = (await stat(path).catch(() => undefined))?.mode ?? 0o644;
   let fh: FileHandle;
   try {
-    fh = await open(tmp, 'wx');
+    // O_CREAT|O_EXCL: a file or symbolic link planted at this name is an error, never followed.
+    fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     throw new KuboxError('io', `cannot write ${shown}: its temporary file ${tmp} already exists`, {
@@ -117,13 +228,17 @@ async function replaceAtomically(
       cause: e,
     });
   }
+  const forget = removeOnSignal(tmp);
   try {
     await fill(tmp, fh);
+    await chmod(tmp, mode & 0o777);
     await rename(tmp, path);
   } catch (e) {
     await fh.close().catch(() => {});
     await rm(tmp, { force: true }).catch(() => {});
     throw e;
+  } finally {
+    forget();
   }
 }
 
@@ -168,6 +283,7 @@ export async function writeOutputFile(
       return;
     }
     const dir = await mkdtemp(join(tmpdir(), 'kubox-output-'));
+    const forget = removeOnSignal(dir);
     try {
       const file = join(dir, basename(t.path));
       await produce(file);
@@ -176,6 +292,7 @@ export async function writeOutputFile(
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
+      forget();
     }
   } catch (e) {
     throw ioError(target, e);

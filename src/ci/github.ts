@@ -8,6 +8,7 @@
 import { dirname, join } from 'node:path/posix';
 import type { Plan } from '../plan/plan.js';
 import { ACTIONS, usesLine } from './actions.js';
+import { checkWorkflowPath, pathFilter, shellWord, yamlScalar } from './quote.js';
 
 /** Where the workflow keeps its build between steps. */
 export const ARCHIVE = 'out/image.oci.tar';
@@ -31,7 +32,11 @@ export function workflowPath(plan: Plan): string {
 
 export function renderWorkflow(plan: Plan, opts: CiOptions): string {
   const gh = plan.spec.ci.github;
-  const f = opts.specPath === 'kubox.yaml' ? '' : ` -f ${opts.specPath}`;
+  // The spec's path is the one value here a person chose freely: it is quoted for the
+  // shell in run lines, for YAML everywhere, and as a literal in path filters.
+  checkWorkflowPath(opts.specPath);
+  const f = opts.specPath === 'kubox.yaml' ? '' : ` -f ${shellWord(opts.specPath)}`;
+  const run = (command: string) => yamlScalar(command);
   const self = workflowPath(plan);
   // Both jobs start the same way: the repository, then the Node.js that runs kubox.
   const nodeSteps = `      - name: Check out
@@ -50,9 +55,9 @@ on:
   push:
     branches: [${gh.branch}]
     paths:
-      - ${opts.specPath}
-      - ${join(dirname(opts.specPath), 'Dockerfile')}
-      - ${join(dirname(opts.specPath), '.dockerignore')}
+      - ${pathFilter(opts.specPath)}
+      - ${pathFilter(join(dirname(opts.specPath), 'Dockerfile'))}
+      - ${pathFilter(join(dirname(opts.specPath), '.dockerignore'))}
       - ${self}
   workflow_dispatch:
   schedule:
@@ -78,9 +83,9 @@ ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
         uses: ${usesLine(ACTIONS.setupQemu)}
       - name: Set up Docker Buildx
         uses: ${usesLine(ACTIONS.setupBuildx)}
-      - name: Read the registry from ${opts.specPath}
+      - name: ${yamlScalar(`Read the registry from ${opts.specPath}`)}
         id: spec
-        run: $KUBOX ci outputs${f} >> "$GITHUB_OUTPUT"
+        run: ${run(`$KUBOX ci outputs${f} >> "$GITHUB_OUTPUT"`)}
       - name: Log in to the registry
         uses: ${usesLine(ACTIONS.login)}
         with:
@@ -88,9 +93,9 @@ ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
           username: \${{ secrets.${gh.secrets.username} }}
           password: \${{ secrets.${gh.secrets.password} }}
       - name: Build to an OCI archive
-        run: $KUBOX build${f} --output oci:${ARCHIVE} --progress plain
+        run: ${run(`$KUBOX build${f} --output oci:${ARCHIVE} --progress plain`)}
       - name: Scan the archive (the gate)
-        run: $KUBOX scan${f} oci:${ARCHIVE} --format sarif --output ${SARIF}
+        run: ${run(`$KUBOX scan${f} oci:${ARCHIVE} --format sarif --output ${SARIF}`)}
       - name: Upload the scan to code scanning
         if: always() && hashFiles('${SARIF}') != ''
         uses: ${usesLine(ACTIONS.uploadSarif)}
@@ -98,14 +103,14 @@ ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
           sarif_file: ${SARIF}
           category: kubox-${plan.spec.name}
       - name: Push the scanned archive
-        run: $KUBOX push${f} oci:${ARCHIVE}
+        run: ${run(`$KUBOX push${f} oci:${ARCHIVE}`)}
 
   pin-check:
     if: github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'
     runs-on: ubuntu-latest
     steps:
 ${nodeSteps}      - name: Is the base still pinned to its tag's digest?
-        run: $KUBOX pin${f} --check
+        run: ${run(`$KUBOX pin${f} --check`)}
 `;
 }
 

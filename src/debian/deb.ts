@@ -5,19 +5,31 @@
  */
 import { gunzip, type ZlibOptions } from 'node:zlib';
 import lzma from '@napi-rs/lzma';
-import { decompress as zstdDecompress } from 'fzstd';
+import { Decompress as ZstdStream, decompress as zstdDecompress } from 'fzstd';
 import * as tar from 'tar-stream';
 import { KuboxError } from '../errors.js';
 import type { FileEntry } from '../oci/file-entry.js';
+import { unpackBomb, unpackLimit } from '../unpack-limit.js';
+
+/** Thrown inside a decompressor when its output passes the limit; reported as a bomb. */
+class TooLarge extends Error {
+  constructor(readonly size?: number) {
+    super('the output passes the unpack limit');
+  }
+}
 
 /**
  * Gunzips every member, refusing bytes after the last one: zlib checks each
  * member's CRC-32 and length and refuses a cut stream, but silently drops
  * trailing zeros, which `info` (the count of bytes it read) shows.
  */
-function gunzipAll(data: Buffer): Promise<Buffer> {
+function gunzipAll(data: Buffer, limit = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    gunzip(data, { info: true } as ZlibOptions, (err, res) => {
+    const opts = { info: true, ...(limit < Infinity ? { maxOutputLength: limit } : {}) };
+    gunzip(data, opts as ZlibOptions, (err, res) => {
+      // zlib stops at maxOutputLength: the output never grows past the limit.
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ERR_BUFFER_TOO_LARGE')
+        return reject(new TooLarge());
       if (err) return reject(err);
       const { buffer, engine } = res as unknown as {
         buffer: Buffer;
@@ -91,25 +103,179 @@ async function decompress(member: ArMember, what: string): Promise<Buffer> {
     );
   if (member.data.length === 0)
     throw new KuboxError('integrity', `${what}: ${member.name} is empty`, { hint: CORRUPT_HINT });
+  const limit = unpackLimit(member.data.length);
   try {
+    let out: Buffer;
     switch (ext) {
       case '.gz':
-        return await gunzipAll(member.data);
+        out = await gunzipAll(member.data, limit);
+        break;
       case '.xz':
-        // liblzma checks every block's check (CRC-64 from dpkg-deb) and the index, and refuses trailing data.
-        return Buffer.from(await lzma.xz.decompress(member.data));
+        out = await unxz(member.data, limit);
+        break;
       case '.zst':
-        return unzstd(member.data);
+        out = unzstd(member.data, limit);
+        break;
       default:
-        return member.data;
+        out = member.data;
     }
+    if (out.length > limit) throw new TooLarge(out.length);
+    return out;
   } catch (e) {
+    if (e instanceof TooLarge)
+      throw unpackBomb(`${what}: ${member.name}`, member.data.length, limit, e.size);
     throw new KuboxError(
       'integrity',
       `${what}: ${member.name} does not decompress: ${(e as Error).message}`,
       { hint: CORRUPT_HINT, cause: e },
     );
   }
+}
+
+/**
+ * Decompresses xz without letting a lying file run away. The xz index's sizes
+ * are the file's word only, and the decompressor (@napi-rs/lzma) compares the
+ * output with them only at the end. So each block's LZMA2 chunks are walked
+ * first, without decoding: every chunk header states how much it unpacks to
+ * (at most 2 MiB), and the decoder produces exactly that; their sum is what
+ * the block will produce, and it is checked against `limit` before anything
+ * is decompressed.
+ */
+async function unxz(data: Buffer, limit: number): Promise<Buffer> {
+  let total = 0;
+  for (const st of xzStreams(data))
+    for (const b of st.blocks) {
+      total += lzma2Size(data, st.checkSize, b);
+      if (total > limit) throw new TooLarge(total);
+    }
+  // The decompressor checks every block's check (CRC-64 from dpkg-deb) and the index,
+  // and refuses trailing data.
+  return Buffer.from(await lzma.xz.decompress(data));
+}
+
+interface XzBlock {
+  offset: number;
+  unpadded: number;
+}
+
+const XZ_CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
+
+/** Each stream's check size and its blocks (where, how long), read from the indexes. */
+function xzStreams(data: Buffer): { checkSize: number; blocks: XzBlock[] }[] {
+  const streams: { checkSize: number; blocks: XzBlock[] }[] = [];
+  let end = data.length;
+  while (end > 0) {
+    while (end >= 4 && data.readUInt32LE(end - 4) === 0) end -= 4;
+    if (end < 24) throw new Error('no xz stream footer');
+    if (data[end - 2] !== 0x59 || data[end - 1] !== 0x5a) throw new Error('no xz stream footer');
+    const indexSize = (data.readUInt32LE(end - 8) + 1) * 4;
+    const indexStart = end - 12 - indexSize;
+    if (indexStart < 12 || data[indexStart] !== 0) throw new Error('no xz index');
+    let [records, p] = vli(data, indexStart + 1, end - 12);
+    const unpadded: number[] = [];
+    for (; records > 0; records--) {
+      const [u, q] = vli(data, p, end - 12);
+      p = vli(data, q, end - 12)[1];
+      unpadded.push(u);
+    }
+    const header = indexStart - unpadded.reduce((n, u) => n + Math.ceil(u / 4) * 4, 0) - 12;
+    if (header < 0 || data.toString('latin1', header, header + 6) !== '\xfd7zXZ\0')
+      throw new Error('xz index does not match the blocks before it');
+    let offset = header + 12;
+    const blocks = unpadded.map((u) => {
+      const block = { offset, unpadded: u };
+      offset += Math.ceil(u / 4) * 4;
+      return block;
+    });
+    streams.unshift({ checkSize: XZ_CHECK_SIZES[data[header + 7]! & 0x0f]!, blocks });
+    end = header;
+  }
+  return streams;
+}
+
+/** What an xz block unpacks to: the sum of its LZMA2 chunks' sizes, read without decoding. */
+function lzma2Size(data: Buffer, checkSize: number, block: XzBlock): number {
+  const at = block.offset;
+  const headerSize = (data[at]! + 1) * 4;
+  const bad = (why: string) => new Error(`xz block at byte ${at}: ${why}`);
+  if (data[at] === 0 || at + headerSize > data.length) throw bad('bad block header');
+  const flags = data[at + 1]!;
+  let p = at + 2;
+  if (flags & 0x40) p = vli(data, p, at + headerSize - 4)[1];
+  if (flags & 0x80) p = vli(data, p, at + headerSize - 4)[1];
+  // Filters: (flags & 3) + 1 of them; the last one compresses, and dpkg-deb's is LZMA2
+  // (the others, BCJ and delta, keep the size).
+  let last = -1;
+  for (let i = 0; i <= (flags & 0x03); i++) {
+    const [id, afterId] = vli(data, p, at + headerSize - 4);
+    const [propsSize, afterSize] = vli(data, afterId, at + headerSize - 4);
+    p = afterSize + propsSize;
+    last = id;
+  }
+  if (last !== 0x21) throw bad(`its filter 0x${last.toString(16)} is not LZMA2`);
+  let q = at + headerSize;
+  const end = at + block.unpadded - checkSize;
+  if (end > data.length || q > end) throw bad('cut short');
+  let size = 0;
+  for (;;) {
+    if (q >= end) throw bad('its LZMA2 data has no end marker');
+    const control = data[q]!;
+    if (control === 0x00) break;
+    if (control === 0x01 || control === 0x02) {
+      if (q + 3 > end) throw bad('cut short');
+      const n = data.readUInt16BE(q + 1) + 1;
+      size += n;
+      q += 3 + n;
+    } else if (control >= 0x80) {
+      if (q + 5 > end) throw bad('cut short');
+      size += (control & 0x1f) * 65536 + data.readUInt16BE(q + 1) + 1;
+      q += 5 + (control >= 0xc0 ? 1 : 0) + data.readUInt16BE(q + 3) + 1;
+    } else throw bad(`LZMA2 chunk with the invalid control byte 0x${control.toString(16)}`);
+  }
+  return size;
+}
+
+/** An xz variable-length integer at `p`: its value and the offset after it. */
+function vli(data: Buffer, p: number, end: number): [number, number] {
+  let value = 0;
+  for (let i = 0; i < 9; i++) {
+    if (p + i >= end) throw new Error('xz index is cut short');
+    const b = data[p + i]!;
+    value += (b & 0x7f) * 2 ** (7 * i);
+    if ((b & 0x80) === 0) return [value, p + i + 1];
+  }
+  throw new Error('xz index has an integer longer than 9 bytes');
+}
+
+/**
+ * The uncompressed size an xz file declares: the sum of its indexes' records,
+ * read from the end (stream footer, backward size, index), stream by stream.
+ * Nothing is decompressed.
+ */
+export function xzDeclaredSize(data: Buffer): number {
+  let total = 0;
+  let end = data.length;
+  while (end > 0) {
+    // Stream padding: zeros, a multiple of four bytes.
+    while (end >= 4 && data.readUInt32LE(end - 4) === 0) end -= 4;
+    if (end < 24) throw new Error('no xz stream footer');
+    if (data[end - 2] !== 0x59 || data[end - 1] !== 0x5a) throw new Error('no xz stream footer');
+    const indexSize = (data.readUInt32LE(end - 8) + 1) * 4;
+    const indexStart = end - 12 - indexSize;
+    if (indexStart < 12 || data[indexStart] !== 0) throw new Error('no xz index');
+    let [records, p] = vli(data, indexStart + 1, end - 12);
+    let blocks = 0;
+    for (; records > 0; records--) {
+      const [unpadded, q] = vli(data, p, end - 12);
+      const [uncompressed, r] = vli(data, q, end - 12);
+      blocks += Math.ceil(unpadded / 4) * 4;
+      total += uncompressed;
+      p = r;
+    }
+    end = indexStart - blocks - 12;
+    if (end < 0) throw new Error('xz index declares more blocks than the file holds');
+  }
+  return total;
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;
@@ -122,9 +288,10 @@ const ZSTD_MAGIC = 0xfd2fb528;
  * trailing bytes that are no frame, or a checksum that disagrees with the
  * output (dpkg-deb always writes one) are errors, as they are for `zstd -d`.
  */
-export function unzstd(data: Buffer): Buffer {
+export function unzstd(data: Buffer, limit = Infinity): Buffer {
   const outs: Buffer[] = [];
   let off = 0;
+  let total = 0;
   const need = (end: number, what: string) => {
     if (end > data.length) throw new Error(`zstd frame at byte ${off} is cut short in its ${what}`);
   };
@@ -150,6 +317,15 @@ export function unzstd(data: Buffer): Buffer {
     const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
     let p = off + 5 + (singleSegment ? 0 : 1) + dictBytes + fcsBytes;
     need(p, 'header');
+    // The content size the frame declares: fzstd allocates (and zero-pads to) exactly that.
+    const fcsAt = p - fcsBytes;
+    const declared =
+      fcsBytes === 0
+        ? undefined
+        : fcsBytes === 8
+          ? Number(data.readBigUInt64LE(fcsAt))
+          : data.readUIntLE(fcsAt, fcsBytes) + (fcsBytes === 2 ? 256 : 0);
+    if (declared !== undefined && total + declared > limit) throw new TooLarge(total + declared);
     for (;;) {
       need(p + 3, 'block header');
       const bh = data.readUIntLE(p, 3);
@@ -164,8 +340,13 @@ export function unzstd(data: Buffer): Buffer {
       p += 4;
       need(p, 'checksum');
     }
-    const frame = zstdDecompress(data.subarray(off, p));
+    const frame =
+      declared === undefined && limit < Infinity
+        ? zstdBounded(data.subarray(off, p), limit - total)
+        : zstdDecompress(data.subarray(off, p));
     const out = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+    total += out.length;
+    if (total > limit) throw new TooLarge(total);
     if (hasChecksum) {
       const want = data.readUInt32LE(p - 4);
       const got = xxh64Low32(out);
@@ -179,6 +360,20 @@ export function unzstd(data: Buffer): Buffer {
   }
   if (outs.length === 0) throw new Error('no zstd frame');
   return outs.length === 1 ? outs[0]! : Buffer.concat(outs);
+}
+
+/** A frame that declares no content size, decoded block by block, stopped past `limit` bytes. */
+function zstdBounded(frame: Uint8Array, limit: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const stream = new ZstdStream((chunk) => {
+    size += chunk.length;
+    if (size > limit) throw new TooLarge();
+    parts.push(chunk);
+  });
+  for (let i = 0; i < frame.length; i += 65536)
+    stream.push(frame.subarray(i, i + 65536), i + 65536 >= frame.length);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
@@ -478,5 +673,56 @@ export async function readDeb(bytes: Buffer, what: string): Promise<Deb> {
     const e = toEntry(m, what);
     if (e) files.push(e);
   }
+  checkMembers(files, what);
   return { control, files };
+}
+
+/**
+ * Refuses data.tar members that dpkg would not unpack as plain files, or that
+ * an image layer cannot carry as what they are:
+ * - `..` parts (outside the root), and control characters (dpkg refuses a
+ *   newline; the dpkg database is a list of lines);
+ * - whiteout names (`.wh.` prefix): dpkg makes an ordinary file, but in a
+ *   layer `.wh..wh..opq` empties the base's directory and `.wh.x` deletes x;
+ * - a path below a symbolic link the same package made: in one layer its
+ *   meaning depends on the extractor;
+ * - a hard link to a path not earlier in data.tar (tar links only backward):
+ *   the layer would not load.
+ */
+function checkMembers(files: readonly FileEntry[], what: string): void {
+  const refuse = (path: string, why: string) =>
+    new KuboxError('build-failed', `${what}: ${JSON.stringify(path)} ${why}`, {
+      hint: 'this package cannot be installed into an image; leave it out or pin another version',
+    });
+  const symlinks = new Set<string>();
+  const regular = new Set<string>();
+  for (const f of files) {
+    for (const name of [f.path, ...(f.type === 'hardlink' ? [f.linkname ?? ''] : [])]) {
+      const parts = name.split('/');
+      if (parts.includes('..')) throw refuse(name, 'has a ".." part, outside the root');
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f\u007f]/.test(name))
+        throw refuse(name, 'has a control character in its name (dpkg refuses such names)');
+      if (parts.some((p) => p.startsWith('.wh.')))
+        throw refuse(
+          name,
+          'is named like an OCI whiteout (".wh."), which would delete files of the base instead of being a file',
+        );
+    }
+    for (let i = f.path.indexOf('/'); i > 0; i = f.path.indexOf('/', i + 1))
+      if (symlinks.has(f.path.slice(0, i)))
+        throw refuse(
+          f.path,
+          `is below ${JSON.stringify(f.path.slice(0, i))}, which this package makes a symbolic link`,
+        );
+    if (f.type === 'hardlink' && !regular.has(f.linkname ?? ''))
+      throw refuse(
+        f.path,
+        `is a hard link to ${JSON.stringify(f.linkname)}, which is not a file earlier in the package: the image would not load`,
+      );
+    if (f.type === 'symlink') symlinks.add(f.path);
+    else symlinks.delete(f.path);
+    if (f.type === 'file') regular.add(f.path);
+    else if (f.type !== 'hardlink') regular.delete(f.path);
+  }
 }

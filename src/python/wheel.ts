@@ -12,6 +12,7 @@ import { parseCoreMetadata, parseHeaders } from './metadata.js';
 import { normalizeName, parseWheelFilename } from './name.js';
 import type { PythonTarget } from './target.js';
 import { zipModes } from './zip-modes.js';
+import { unpackBomb, unpackLimit } from '../unpack-limit.js';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -21,9 +22,21 @@ function unzip(
   filename: string,
   filter?: (f: { name: string }) => boolean,
 ): Record<string, Uint8Array> {
+  // fflate allocates each member at the size the central directory declares and never
+  // writes past it, so checking the declared sizes first bounds the memory (a member
+  // that inflates to more is cut there, and fails its RECORD hash).
+  const limit = unpackLimit(bytes.length);
+  let total = 0;
+  const bounded = (f: { name: string; originalSize: number }) => {
+    if (filter && !filter(f)) return false;
+    total += f.originalSize;
+    if (total > limit) throw unpackBomb(filename, bytes.length, limit);
+    return true;
+  };
   try {
-    return unzipSync(bytes, filter ? { filter } : {});
+    return unzipSync(bytes, { filter: bounded });
   } catch (err) {
+    if (err instanceof KuboxError) throw err;
     throw new KuboxError(
       'integrity',
       `${filename} is not a readable wheel (zip): ${(err as Error).message}`,
@@ -128,8 +141,25 @@ function recordHash(data: Uint8Array, algorithm = 'sha256'): string {
 const SCHEMES = ['purelib', 'platlib', 'scripts', 'data', 'headers'] as const;
 type Scheme = (typeof SCHEMES)[number];
 
+/**
+ * Refuses a name no pip install would create as such: a whiteout (`.wh.`)
+ * would delete the base's files once in a layer instead of being a file, and
+ * a control character has no place in a path.
+ */
+function checkName(name: string, what: string, filename: string): void {
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u001f\u007f]/.test(name);
+  if (control || name.split('/').some((p) => p.startsWith('.wh.')))
+    throw new KuboxError(
+      'integrity',
+      `${filename}: ${what} ${JSON.stringify(name)} ${control ? 'has a control character in its name' : 'is named like an OCI whiteout (".wh."), which would delete files of the base instead of being a file'}`,
+      { hint: 'do not install this wheel; pin another version' },
+    );
+}
+
 function safeRelative(path: string, filename: string): string {
   const parts = path.split('/');
+  checkName(path, 'the file', filename);
   if (path.startsWith('/') || path.includes('\\') || parts.some((p) => p === '..' || p === '.')) {
     throw new KuboxError(
       'integrity',
@@ -291,6 +321,8 @@ export function installWheel(
   // An unreadable central directory is an error naming the wheel, never lost x bits.
   const modes = zipModes(wheelBytes, filename);
   const names = Object.keys(files);
+  // Names first: a whiteout or a control character is refused as such, whatever RECORD says.
+  for (const name of names) checkName(name, 'the file', filename);
   const distInfo = findDistInfo(names, filename);
   const wheelFile = files[`${distInfo}/WHEEL`];
   if (!wheelFile) throw new KuboxError('integrity', `${filename} has no ${distInfo}/WHEEL`);
@@ -359,6 +391,14 @@ export function installWheel(
       parseEntryPoints(decoder.decode(entryPoints)),
       target.version,
     )) {
+      // A console script is a file in the scripts directory: its name is one plain component.
+      checkName(ep.name, 'the console script', filename);
+      if (!/^[^/\\]+$/.test(ep.name) || ep.name === '.' || ep.name === '..')
+        throw new KuboxError(
+          'integrity',
+          `${filename}: the console script ${JSON.stringify(ep.name)} is not a plain file name`,
+          { hint: 'do not install this wheel; pin another version' },
+        );
       const script = launcherScript(target.interpreter, ep.value, filename);
       put(`${target.scripts}/${ep.name}`, encoder.encode(script), 0o755);
     }

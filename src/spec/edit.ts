@@ -3,7 +3,8 @@
  * change, so comments, order, blank lines and quoting stay as the person
  * wrote them.
  */
-import { isScalar, LineCounter, parse, parseDocument } from 'yaml';
+import { isScalar, parse } from 'yaml';
+import { parseYaml } from './yaml.js';
 import { KuboxError } from '../errors.js';
 
 export function replaceScalar(
@@ -12,7 +13,7 @@ export function replaceScalar(
   value: string,
   file = 'kubox.yaml',
 ): string {
-  const doc = parseDocument(text, { lineCounter: new LineCounter(), keepSourceTokens: true });
+  const { doc } = parseYaml(text, file);
   const node = doc.getIn(path, true);
   if (!isScalar(node) || !node.range) {
     throw new KuboxError(

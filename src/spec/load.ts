@@ -2,12 +2,12 @@
  * Reading kubox.yaml: YAML with source positions, then the zod schema. The
  * only module that knows the file format; everything after it sees a Spec.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseYaml } from './yaml.js';
+import { checkYamlSize, parseYaml } from './yaml.js';
 import { KuboxError, type Problem } from '../errors.js';
 import { describeIssues } from './issues.js';
-import { formatPath, locate } from './locate.js';
+import { formatPath, Locator } from './locate.js';
 import { presetPath, PRESETS, type PresetName } from './presets.js';
 import { SpecSchema, type Spec } from './schema.js';
 import { DEFAULT_SPEC_FILE } from './constants.js';
@@ -22,8 +22,8 @@ export interface LoadedSpec {
 
 /** Parses and validates spec text. Pure: `file` is only used in messages. */
 export function parseSpec(text: string, file: string): Spec {
-  const { doc, counter } = parseYaml(text, file);
-  const data: unknown = doc.toJS() ?? {};
+  const { doc, counter, data: parsed } = parseYaml(text, file);
+  const data: unknown = parsed ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new KuboxError(
       'spec',
@@ -37,13 +37,13 @@ export function parseSpec(text: string, file: string): Spec {
   }
   const result = SpecSchema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
+  const locator = new Locator(doc, counter);
   const raw = (path: readonly PropertyKey[]) => {
-    const node = doc.getIn(path as unknown[], true) as
-      { range?: [number, number, number] } | undefined;
-    return node?.range ? text.slice(node.range[0], node.range[1]).trim() : undefined;
+    const range = locator.node(path)?.range;
+    return range ? text.slice(range[0], range[1]).trim() : undefined;
   };
   const problems: Problem[] = describeIssues(result.error.issues, raw).map((i) => {
-    const pos = locate(doc, counter, i.path, { key: i.atKey });
+    const pos = locator.locate(i.path, { key: i.atKey });
     return {
       message: i.message,
       location: { file, line: pos.line, column: pos.column, path: formatPath(i.path) },
@@ -71,8 +71,10 @@ export function loadSpec(file?: string, cwd: string = process.cwd()): LoadedSpec
   if (!file && !existsSync(path)) return loadPreset('py-kube');
   let text: string;
   try {
+    checkYamlSize(statSync(path).size, file ?? DEFAULT_SPEC_FILE);
     text = readFileSync(path, 'utf8');
   } catch (e) {
+    if (e instanceof KuboxError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new KuboxError(
       'spec',

@@ -9,8 +9,10 @@
  */
 import { z } from 'zod';
 import { KNOWN_ARCHES, KNOWN_PLATFORMS, targetArch } from '../oci/platform.js';
-import { parseReference, ReferenceError } from '../oci/reference.js';
+import { parseReference, ReferenceError, TAG } from '../oci/reference.js';
+import { expandTemplate, TemplateError } from '../plan/template.js';
 import { SEVERITIES } from './constants.js';
+import { cleanAbsolutePath, systemDirectoryProblem } from './paths.js';
 
 /** Build args BuildKit defines by itself; templates may use them without declaring them. */
 export const AUTOMATIC_ARGS = [
@@ -132,7 +134,7 @@ export const BinarySchema = z
       .describe(
         'Published checksum file ("<sha256>  <name>"), checked for architectures with no pin.',
       ),
-    dest: z.string().regex(ABS_PATH, { message: 'must be an absolute path' }),
+    dest: cleanAbsolutePath(ABS_PATH, 'dest'),
     mode: z
       .string()
       .regex(/^0?[0-7]{3}$/, { message: 'must be an octal mode such as 0755' })
@@ -152,8 +154,10 @@ export const UserSchema = z
       .int()
       .min(0)
       .max(2 ** 31 - 2),
-    shell: z.string().regex(ABS_PATH).default('/bin/bash'),
-    home: z.string().regex(ABS_PATH).optional().describe('Default: /home/<name>.'),
+    shell: cleanAbsolutePath(ABS_PATH, 'shell').default('/bin/bash'),
+    home: cleanAbsolutePath(ABS_PATH, 'home')
+      .optional()
+      .describe('Default: /home/<name>. Not a system directory such as /etc or /usr.'),
     nonRoot: z
       .boolean()
       .default(true)
@@ -285,7 +289,9 @@ export const SpecSchema = z
       })
       .default({ packages: [] }),
     user: UserSchema,
-    workdir: z.string().regex(ABS_PATH, { message: 'must be an absolute path' }).default('/app'),
+    workdir: cleanAbsolutePath(ABS_PATH, 'workdir')
+      .default('/app')
+      .describe('The working directory, owned by the user. Not a system directory such as /etc.'),
     cmd: z.array(z.string()).min(1).default(['bash']),
     env: z.record(z.string().regex(ARG_NAME), z.string()).default({}),
     labels: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/), z.string()).default({}),
@@ -387,6 +393,38 @@ export const SpecSchema = z
           'snapshot and mirror/securityMirror both choose where Debian packages come from; keep one',
       });
     }
+
+    // The user owns its workdir and home: a system directory would hand it the system.
+    const workdirProblem = systemDirectoryProblem(spec.workdir, spec.user.uid);
+    if (workdirProblem)
+      ctx.addIssue({ code: 'custom', path: ['workdir'], message: workdirProblem });
+    if (spec.user.home !== undefined) {
+      const homeProblem = systemDirectoryProblem(spec.user.home, spec.user.uid);
+      if (homeProblem)
+        ctx.addIssue({ code: 'custom', path: ['user', 'home'], message: homeProblem });
+    }
+
+    // Tags and labels are expanded here too, so a bad one is reported at its line in the file.
+    const vars = { name: spec.name, version: spec.version };
+    const expanded = (text: string, path: (string | number)[]): string | undefined => {
+      try {
+        return expandTemplate(text, vars);
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        ctx.addIssue({ code: 'custom', path, message: e.message });
+        return undefined;
+      }
+    };
+    spec.image.tags.forEach((t, i) => {
+      const tag = expanded(t, ['image', 'tags', i]);
+      if (tag !== undefined && !TAG.test(tag))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['image', 'tags', i],
+          message: `"${tag}" is not a valid tag (letters, digits, _ . -; at most 128; not starting with . or -)`,
+        });
+    });
+    for (const [k, v] of Object.entries(spec.labels)) expanded(v, ['labels', k]);
 
     if (new Set(spec.platforms).size !== spec.platforms.length) {
       ctx.addIssue({ code: 'custom', path: ['platforms'], message: 'a platform is listed twice' });

@@ -47,7 +47,9 @@ describe('bad files and flags are KuboxErrors, not crashes', { timeout: CLI_TEST
     writeFileSync(join(d, 'afile'), 'x');
     const res = await kubox(['render', '--out', 'afile/sub'], { cwd: d });
     expect(res.exitCode).toBe(1);
-    expect(res.stderr).toContain('error: cannot write afile/sub/Dockerfile: ENOTDIR');
+    expect(res.stderr).toContain(
+      'error: cannot write afile/sub/Dockerfile: a part of its path is a file, not a directory',
+    );
   });
 
   it('inspect of an archive whose index.json is not JSON: exit 1 naming the file', async () => {

@@ -772,7 +772,7 @@ describe('parseSpec: paths and image', () => {
   });
 });
 
-describe('makePlan: tag templates', () => {
+describe('tag templates: refused by the schema at their line and column', () => {
   const withTags = (tags: string) => yaml`
     name: t
     version: '1.2'
@@ -782,44 +782,32 @@ describe('makePlan: tag templates', () => {
       tags: ${tags}
   `;
 
-  function planError(tags: string): KuboxError {
-    const spec = parseSpec(withTags(tags), FILE);
-    try {
-      makePlan(spec, FILE);
-    } catch (e) {
-      if (e instanceof KuboxError) return e;
-      throw e;
-    }
-    throw new Error('expected makePlan to throw');
-  }
-
   it('rejects an unknown template variable, naming the known ones', () => {
-    const err = planError(`['{{version}}', '{{foo}}']`);
-    expect(err.kind).toBe('spec');
-    expect(err.exitCode).toBe(2);
+    const { err, problem } = oneProblem(withTags(`['{{version}}', '{{foo}}']`));
     expect(err.message).toBe('kubox.yaml has 1 problem');
-    expect(err.problems).toEqual([
-      {
-        message: 'unknown template variable {{foo}}; use one of {{name}}, {{version}}',
-        location: { file: FILE, path: 'image.tags[1]' },
-      },
-    ]);
-    expect(formatError(err)).toContain(
-      'kubox.yaml: image.tags[1]: unknown template variable {{foo}}',
+    expect(problem.message).toBe(
+      'unknown template variable {{foo}}; use one of {{name}}, {{version}}',
     );
+    expect(problem.location).toEqual({ file: FILE, line: 6, column: 25, path: 'image.tags[1]' });
+    expectAt(err, problem, 6, 'image.tags[1]');
   });
 
   it.each([
     [`['v{{version}}+build']`, '"v1.2+build" is not a valid tag'],
     [`['-{{version}}']`, '"-1.2" is not a valid tag'],
   ])('rejects %s, which expands to an invalid tag', (tags, start) => {
-    const err = planError(tags);
-    expect(err.exitCode).toBe(2);
-    expect(err.problems).toHaveLength(1);
-    expect(err.problems[0]!.message).toBe(
+    const { err, problem } = oneProblem(withTags(tags));
+    expect(problem.message).toBe(
       `${start} (letters, digits, _ . -; at most 128; not starting with . or -)`,
     );
-    expect(err.problems[0]!.location).toEqual({ file: FILE, path: 'image.tags[0]' });
+    expect(problem.location).toEqual({ file: FILE, line: 6, column: 10, path: 'image.tags[0]' });
+    expectAt(err, problem, 6, 'image.tags[0]');
+  });
+
+  it('makePlan still refuses a bad tag in a spec built in code, naming the key', () => {
+    const spec = parseSpec(withTags(`['ok']`), FILE);
+    const bad = { ...spec, image: { ...spec.image, tags: ['a b'] } };
+    expect(() => makePlan(bad, FILE)).toThrow(KuboxError);
   });
 
   it('expands {{name}} and {{version}} into full references', () => {

@@ -236,11 +236,12 @@ export function resolve(
   for (const request of requests) {
     const [name, version] = request.split('=');
     const d: Dependency = { name: name!, ...(version ? { relation: '=' as const, version } : {}) };
-    if (
-      satisfiedBy(d) &&
-      (!version || [...present()].some((p) => p.name === name && provides(p, d, arch)))
-    )
-      continue;
+    // As `apt-get install NAME`: a real package of that name is installed even when another
+    // package Provides the name (apt Provides apt-transport-https, and the package exists);
+    // only a purely virtual name is satisfied by a provider, and only without a version.
+    const byName = [...present()].some((p) => p.name === name && provides(p, d, arch));
+    const virtual = index.versions(name!).length === 0;
+    if (byName || (virtual && !version && satisfiedBy(d))) continue;
     const pkg = candidate(d);
     if (!pkg) {
       const base = frozen(name!);

@@ -6,6 +6,7 @@
  * caches removed at its end never reach a layer, and a numeric USER so the
  * kubelet can enforce runAsNonRoot.
  */
+import { RUN_SHELL } from '../spec/constants.js';
 import { KuboxError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
 import { SCRATCH, type AptRepository, type Binary, type Spec } from '../spec/schema.js';
@@ -227,7 +228,7 @@ export function renderDockerfile(plan: Plan): string {
   out.push('ARG TARGETARCH', '');
   out.push(
     '# A pipeline (curl | gpg) fails when any command in it fails, not only the last.',
-    `SHELL ${execForm(['/bin/bash', '-o', 'pipefail', '-c'])}`,
+    `SHELL ${execForm([...RUN_SHELL])}`,
     '',
     '# One layer: what the end of this RUN removes never reaches the image.',
     renderRun(runSteps(plan)),

@@ -37,6 +37,8 @@ export interface AppendOptions {
   entrypoint?: string[] | null;
   /** Merged into the base's Env: a key already there is replaced in place, new keys appended in this order. */
   env?: Record<string, string>;
+  /** The shell a child Dockerfile's RUN uses (a Dockerfile's SHELL). */
+  shell?: string[];
   /** Merged over the base's labels. */
   labels?: Record<string, string>;
 }
@@ -77,6 +79,7 @@ export function appendLayers(
   }
   if (opts.cmd !== undefined) runtime.Cmd = [...opts.cmd];
   if (opts.workdir !== undefined) runtime.WorkingDir = opts.workdir;
+  if (opts.shell !== undefined) runtime.Shell = [...opts.shell];
   if (opts.labels) runtime.Labels = { ...base.config?.Labels, ...opts.labels };
 
   const history: HistoryEntry[] = [

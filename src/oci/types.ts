@@ -40,6 +40,8 @@ export interface ImageConfig {
     WorkingDir?: string;
     Cmd?: string[];
     Entrypoint?: string[];
+    /** The shell RUN uses in images built FROM this one (a Dockerfile's SHELL). */
+    Shell?: string[];
     Env?: string[];
     Labels?: Record<string, string>;
   };

@@ -39,6 +39,8 @@ let env: E2eEnv;
 let dir: string;
 let cliEnv: Record<string, string>;
 let lock: Lock;
+/** What the spec asks apt for by name (the rest of the lock's debs are dependencies). */
+let specPackages: { apt: string[]; repositories: string[] };
 let firstDigest: string;
 const archive = () => join(dir, 'out', 'native.oci.tar');
 
@@ -70,6 +72,11 @@ beforeAll(() => {
   dir = tempDir('kubox-native-');
   mkdirSync(SHARED_CACHE, { recursive: true });
   const spec = localSpec(env, { engine: 'native' });
+  const named = (p: string | { name: string }) => (typeof p === 'string' ? p : p.name);
+  specPackages = {
+    apt: (spec.apt?.packages ?? []).map(named),
+    repositories: (spec.apt?.repositories ?? []).flatMap((r) => (r.packages ?? []).map(named)),
+  };
   delete (spec as { builder?: unknown }).builder;
   writeFileSync(join(dir, 'kubox.yaml'), specYaml(spec));
   cliEnv = { DOCKER_CONFIG: env.dockerConfig, KUBOX_CACHE_DIR: SHARED_CACHE };
@@ -114,6 +121,14 @@ describe('kubox lock + build --engine native', () => {
     const summary = await readArchive(archive());
     expect(summary.digest).toBe(result.digest);
     expect(summary.images.map((i) => i.platform).sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    // The config buildx would write: the Dockerfile's SHELL, which child images inherit, and
+    // a PATH (the test base, a docker import, has none; BuildKit gives its default one).
+    for (const i of summary.images) {
+      expect(i.config.config?.Shell).toEqual(['/bin/bash', '-o', 'pipefail', '-c']);
+      expect(i.config.config?.Env).toContain(
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      );
+    }
     firstDigest = result.digest;
   });
 
@@ -177,6 +192,19 @@ describe('kubox lock + build --engine native', () => {
     expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
     expect(res.stdout).toMatch(/^jq-1\./m);
     expect(res.stdout).toMatch(/VIM - Vi IMproved/);
+  });
+
+  it("marks what the spec did not ask for as apt does: apt-mark showauto, and the seed's apt-transport-https installed", async () => {
+    const image = await loadArchive(archive());
+    const res = await docker(['run', '--rm', '--network', 'none', image, 'apt-mark', 'showauto']);
+    expect(res.exitCode, res.stderr).toBe(0);
+    const auto = new Set(res.stdout.split('\n').filter(Boolean));
+    const asked = new Set(
+      [...specPackages.apt, ...specPackages.repositories].map((p) => p.split('=')[0]!),
+    );
+    const debs = lock.platforms['linux/amd64']!.debs.map((d) => d.name);
+    expect(debs).toContain('apt-transport-https');
+    for (const name of debs) expect(auto.has(name), name).toBe(!asked.has(name));
   });
 
   it('pushes with the registry client, mounting the base layers instead of uploading them', async () => {

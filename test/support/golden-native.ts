@@ -34,18 +34,23 @@ export async function withoutSourceDateEpoch<T>(fn: () => Promise<T>): Promise<T
   }
 }
 
-/** What ccdc58d (before issue 11's redesign) made from these inputs, and every commit since. */
+/**
+ * What the native engine makes from these inputs. ccdc58d (before issue 11's
+ * redesign) made the same until apt's extended_states was written (issue 12:
+ * golden-lib is Auto-Installed), the one intended change since:
+ * index sha256:25b40f5e..., archive 7ea199b9....
+ */
 export const GOLDEN = {
-  index: 'sha256:25b40f5ef809abf46674fdc19d137fcaf2f5a88538b088471bc162b70bf544d2',
-  archive: '7ea199b992697584d7dbb61cb26ce2533885faa2fbe0a7a3972a81f8b5f5656b',
+  index: 'sha256:c0ce65f745cee07f4914ff1c7f046fe285ce883b058be718f645d25eb213738f',
+  archive: '63738629b0c72901e13b7c3dc3caa6ad9fb1384900643c07c460a0be918165ca',
   images: [
     {
       platform: 'linux/amd64',
-      digest: 'sha256:611656b91347ad2fb3948faee217fc70ffbed1e3b372f186e0c3032889d0f6d9',
+      digest: 'sha256:64c07fc1cba1220fc1c377f6c7987159762c60f72ad96cd5a0db43f2dbed6fe6',
     },
     {
       platform: 'linux/arm64',
-      digest: 'sha256:7c19cfeeb874e15d8b6327bc49ff528cf2f5ea6a80a776d3c8a31246d420451f',
+      digest: 'sha256:2f111f4a17bbcaea5db3cf34160bcb2e4931b86f2d2d3089738d2d4506c43f09',
     },
   ],
 };

@@ -7,8 +7,10 @@
  */
 import { unarmor } from 'openpgp';
 import type { Deb } from '../../debian/deb.js';
+import { KuboxError } from '../../errors.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { infoFiles, mergeStatus, type InstalledPackage } from '../../dpkg/dpkg-state.js';
+import { mergeExtendedStates } from '../../dpkg/extended-states.js';
 import { applyAlternatives, type Alternative } from '../../dpkg/alternatives.js';
 import {
   alternativesFromPostinst,
@@ -80,10 +82,25 @@ function unpack(
     filters,
   );
   const map = usrMergeMap((top) => facts.topLinks.get(top));
-  return mapEntries(
-    d.deb.files.filter((f) => kept.has(f.path)),
-    map,
-  ).filter((e) => {
+  // A hard link whose target the base's dpkg filters leave out becomes a copy of it:
+  // a link to a path the image does not contain would make an image that does not load.
+  const byPath = new Map(d.deb.files.map((f) => [f.path, f]));
+  const files = d.deb.files
+    .filter((f) => kept.has(f.path))
+    .map((f): FileEntry => {
+      if (f.type !== 'hardlink' || kept.has(f.linkname ?? '')) return f;
+      const target = byPath.get(f.linkname ?? '');
+      if (target?.type !== 'file')
+        throw new KuboxError(
+          'build-failed',
+          `${d.name}: ${f.path} is a hard link to ${f.linkname ?? ''}, which the package does not contain`,
+          {
+            hint: 'this package cannot be installed into an image; leave it out or pin another version',
+          },
+        );
+      return { ...f, type: 'file', data: target.data, mode: target.mode, linkname: undefined };
+    });
+  return mapEntries(files, map).filter((e) => {
     if (e.type !== 'directory') return true;
     const existing = tree.get(tree.resolve(e.path, true));
     return existing === undefined;
@@ -144,12 +161,27 @@ export function stateLayer(
   tree: BaseTree,
   facts: BaseFacts,
   filters: readonly PathFilter[],
+  /** The packages the spec names: manual for apt, the others are Auto-Installed. */
+  requested: ReadonlySet<string>,
+  /** dpkg's architecture of the image (what apt records for `Architecture: all`). */
+  arch: string,
 ): StateLayer {
   if (debs.length === 0) return { entries: [], warnings: [] };
   const installed = debs.map(installedPackage);
+  const auto = debs
+    .filter((d) => !requested.has(d.name))
+    .map((d) => ({ name: d.name, architecture: d.architecture === 'all' ? arch : d.architecture }));
   const entries: FileEntry[] = [
     file('var/lib/dpkg/status', mergeStatus(facts.dpkgStatus, installed)),
     ...installed.flatMap(infoFiles),
+    file(
+      'var/lib/apt/extended_states',
+      mergeExtendedStates(
+        tree.read('var/lib/apt/extended_states')?.toString('utf8') ?? '',
+        auto,
+        requested,
+      ),
+    ),
   ];
   const warnings: string[] = [];
   const alternatives: Alternative[] = [];
@@ -268,12 +300,18 @@ export function userLayer(
   });
   if (files.shadow !== undefined) entries.push(secret('etc/shadow', files.shadow));
   if (files.gshadow !== undefined) entries.push(secret('etc/gshadow', files.gshadow));
-  entries.push(
-    ...homes,
-    ...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }),
-  );
+  // An existing directory is never chowned (nor, for a home, filled from /etc/skel):
+  // useradd --create-home leaves an existing home as it is, and the Dockerfile's workdir
+  // step only creates a missing one. Owning /etc or / would hand the user the system.
+  const exists = (path: string) => tree.get(tree.resolve(path, true)) !== undefined;
+  entries.push(...homes);
+  if (!exists(user.home.replace(/^\/+/, '')))
+    entries.push(
+      ...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }),
+    );
   const workdir = plan.spec.workdir.replace(/^\//, '');
-  if (!entries.some((e) => e.path === workdir)) entries.push(dir(workdir, user.uid, user.gid));
+  if (!entries.some((e) => e.path === workdir) && !exists(workdir))
+    entries.push(dir(workdir, user.uid, user.gid));
   entries.push(...aptLeftovers(tree));
   return withParents(entries, tree);
 }

@@ -85,13 +85,29 @@ export async function buildNative(
     keyrings.set(k.name, await dearmor(await readFile(files.get(k.sha256)!)));
 
   const info = await sourceInfo(cwd);
-  const labels = { ...plan.labels, ...buildLabels(new Date(epoch * 1000), info.revision) };
+  // The config's `created` (and label) as buildx takes it: SOURCE_DATE_EPOCH, else the HEAD
+  // commit's time; outside git, the lock's epoch. File times stay the lock's.
+  const createdEpoch = buildEpoch(process.env, {
+    commitTime: info.commitTime ?? lock.sourceDateEpoch,
+  });
+  const labels = { ...plan.labels, ...buildLabels(new Date(createdEpoch * 1000), info.revision) };
   log(`assembling ${wanted.map((b) => b.platform).join(', ')}`);
   // One platform at a time: each already keeps every core busy with its layers, and
   // holding two platforms' unpacked packages at once would double the peak memory.
   const built: BuiltPlatform[] = [];
   for (const b of wanted) {
-    const one = await buildPlatform(plan, b, lock, files, keyrings, args, epoch, labels, root);
+    const one = await buildPlatform(
+      plan,
+      b,
+      lock,
+      files,
+      keyrings,
+      args,
+      epoch,
+      createdEpoch,
+      labels,
+      root,
+    );
     const fresh = one.layers.filter((l) => !l.cached).length;
     log(`${one.platform}: ${fresh} of ${one.layers.length} layers built, the rest from the cache`);
     built.push(one);

@@ -39,7 +39,9 @@ import type { PlatformBase } from './base.js';
 import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
 import { parseDpkgFilters } from './dpkg-filter.js';
 import type { Lock, LockedDeb } from './lock.js';
-import { scratchSkeleton } from './scratch.js';
+import { DEFAULT_PATH, scratchSkeleton } from './scratch.js';
+import { targetArch } from '../../oci/platform.js';
+import { RUN_SHELL } from '../../spec/constants.js';
 
 /**
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
@@ -123,12 +125,21 @@ export async function buildPlatform(
   files: Map<string, string>,
   keyrings: Map<string, Uint8Array>,
   args: Record<string, string>,
+  /** File times: the lock's epoch, or SOURCE_DATE_EPOCH. */
   epoch: number,
+  /** The config's `created`: as buildx takes it (SOURCE_DATE_EPOCH, else the commit time). */
+  createdEpoch: number,
   labels: Record<string, string>,
   root: string,
 ): Promise<BuiltPlatform> {
   const { platform, image, tree, facts } = base;
   const locked = lock.platforms[platform]!;
+  // What `apt-get install` is asked for by name; the rest of the debs come as dependencies.
+  const requested = new Set(
+    [...plan.spec.apt.packages, ...plan.spec.apt.repositories.flatMap((r) => r.packages)].map(
+      (p) => (typeof p === 'string' ? p : p.name).split('=')[0]!,
+    ),
+  );
   if (locked.base.manifest !== image.descriptor.digest)
     throw new KuboxError(
       'lock',
@@ -269,9 +280,16 @@ export async function buildPlatform(
     },
     {
       createdBy: 'kubox: package state (dpkg database, alternatives, CA certificates)',
-      key: ['state', baseKey, locked.debs.map((d) => d.sha256)],
+      key: ['state', baseKey, locked.debs.map((d) => d.sha256), [...requested].sort()],
       build: async () =>
-        stateLayer(await Promise.all(locked.debs.map(metaOf)), tree, facts, filters),
+        stateLayer(
+          await Promise.all(locked.debs.map(metaOf)),
+          tree,
+          facts,
+          filters,
+          requested,
+          targetArch(platform),
+        ),
     },
     {
       createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,
@@ -288,13 +306,18 @@ export async function buildPlatform(
     if (g.blob) layers.push({ blob: g.blob, createdBy: specs[i]!.createdBy, cached: g.cached });
   });
 
-  const created = new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const created = new Date(createdEpoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const scratch = plan.spec.base === SCRATCH;
+  const basePath = (image.config.config?.Env ?? []).some((e) => e.startsWith('PATH='));
   const config = appendLayers(image.config, layers, {
     created,
     user: `${plan.user.uid}:${plan.user.gid}`,
     workdir: plan.spec.workdir,
     cmd: plan.spec.cmd,
-    env: plan.spec.env,
+    // As BuildKit: a base without a PATH gets the default one, which its RUN used.
+    env: basePath ? plan.spec.env : { PATH: DEFAULT_PATH, ...plan.spec.env },
+    // The rendered Dockerfile's SHELL, which child Dockerfiles inherit (scratch has no bash to name).
+    ...(scratch ? {} : { shell: [...RUN_SHELL] }),
     labels,
   });
   const configBytes = canonicalJson(config);

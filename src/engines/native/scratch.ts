@@ -17,6 +17,9 @@ import type { BaseFacts } from './facts.js';
 
 export const SCRATCH_MANIFEST = 'scratch';
 
+/** The PATH BuildKit gives a RUN (and so the image) when the base's config sets none. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** Where the merged-/usr links point; lib64 only where the ABI puts its loader there. */
 function mergedDirs(platform: string): [string, string][] {
   const dirs: [string, string][] = [
@@ -57,7 +60,7 @@ export function scratchBase(platform: string): Image {
       os: p.os,
       ...(p.variant ? { variant: p.variant } : {}),
       rootfs: { type: 'layers', diff_ids: [] },
-      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      config: { Env: [`PATH=${DEFAULT_PATH}`] },
       history: [],
     },
     configBlob,

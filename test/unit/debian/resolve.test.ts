@@ -121,6 +121,36 @@ describe('resolve', () => {
     ]);
   });
 
+  it('installs a requested real package although an installed one Provides its name, as apt-get install does', () => {
+    const idx = index(`Package: apt
+Version: 2.6.1
+Architecture: amd64
+Provides: apt-transport-https (= 2.6.1)
+
+Package: apt-transport-https
+Version: 2.6.1
+Architecture: all
+Depends: apt (>= 1.5~alpha4)
+
+Package: mawk
+Version: 1.3.4
+Architecture: amd64
+Provides: awk
+`);
+    const apt = idx.versions('apt')[0]!;
+    const mawk = idx.versions('mawk')[0]!;
+    const installed = new Map([
+      ['apt', apt],
+      ['mawk', mawk],
+    ]);
+    // The seed names apt-transport-https: the transitional package is installed, apt stays.
+    expect(names(resolve(idx, ['apt-transport-https'], { installed }))).toEqual([
+      'apt-transport-https=2.6.1',
+    ]);
+    // A purely virtual name that something installed provides needs nothing.
+    expect(resolve(idx, ['awk'], { installed })).toEqual([]);
+  });
+
   it('satisfies virtual packages through Provides, and versioned ones only through versioned Provides', () => {
     expect(names(resolve(index(REPO), ['wants-awk']))).toEqual(['mawk=1.3.4-1', 'wants-awk=1.0']);
     expect(() => resolve(index(REPO), ['needs-new-awk'])).toThrow(

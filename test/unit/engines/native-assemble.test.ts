@@ -182,9 +182,17 @@ describe('native assembly on a bookworm-shaped base', () => {
 
   it('records the package for dpkg and links its alternative through merged /usr', () => {
     const meta = debMeta('netcat-openbsd', 'amd64', netcat().deb);
-    const { entries, warnings } = stateLayer([meta], tree, facts, filters);
+    const { entries, warnings } = stateLayer([meta], tree, facts, filters, new Set(), 'amd64');
     expect(warnings).toEqual([]);
     const byPath = new Map(entries.map((e) => [e.path, e]));
+    // Not asked for by name: apt would have marked it Auto-Installed.
+    expect(Buffer.from(byPath.get('var/lib/apt/extended_states')!.data!).toString()).toBe(
+      'Package: netcat-openbsd\nArchitecture: amd64\nAuto-Installed: 1\n',
+    );
+    const asked = stateLayer([meta], tree, facts, filters, new Set(['netcat-openbsd']), 'amd64');
+    expect(asked.entries.find((e) => e.path === 'var/lib/apt/extended_states')?.data).toEqual(
+      Buffer.from(''),
+    );
     const status = Buffer.from(byPath.get('var/lib/dpkg/status')!.data!).toString();
     expect(status).toContain('Package: libc6\n');
     expect(status).toMatch(/Package: netcat-openbsd\nStatus: install ok installed\n/);
@@ -220,6 +228,55 @@ describe('native assembly on a bookworm-shaped base', () => {
     expect(byPath.get('app')).toMatchObject({ type: 'directory', uid: 1000, gid: 1000 });
     expect(byPath.get('var/lib/apt/lists/.wh.lock')).toBeDefined();
     expect(aptLeftovers(tree).map((e) => e.path)).toEqual(['var/lib/apt/lists/.wh.lock']);
+  });
+
+  it.each([
+    // [workdir, home]: directories the base has keep their owner (a spec built in code skips the schema).
+    ['/etc', '/home/kuser'],
+    ['/', '/home/kuser'],
+    ['/app', '/usr'],
+    ['/usr/share', '/etc'],
+  ])('never chowns a directory the base has: workdir %s, home %s', (workdir, home) => {
+    const preset = makePlan(loadPreset('py-kube').spec);
+    const plan = {
+      ...preset,
+      spec: { ...preset.spec, workdir },
+      user: { ...preset.user, home },
+    };
+    const entries = userLayer(plan, tree, facts, 1_700_000_000);
+    const owned = entries.filter((e) => e.uid === 1000).map((e) => e.path);
+    for (const existing of [workdir, home].map((p) => p.replace(/^\//, '')))
+      if (tree.get(tree.resolve(existing, true)))
+        expect(owned.filter((p) => p === existing || p.startsWith(`${existing}/`))).toEqual([]);
+    expect(entries.some((e) => e.path === '' || e.path === 'etc' || e.path === 'usr')).toBe(false);
+  });
+
+  it('a hard link whose target the dpkg filters drop becomes a copy, never a link to nothing', () => {
+    const doc: DebInput = {
+      name: 'linky',
+      architecture: 'all',
+      source: 'test',
+      deb: {
+        control: new Map([['control', Buffer.from('Package: linky\nVersion: 1\n')]]),
+        files: [
+          f('usr/share/doc/linky/README', 'the text', 0o644),
+          {
+            path: 'usr/share/linky/README',
+            type: 'hardlink',
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            linkname: 'usr/share/doc/linky/README',
+          },
+        ],
+      },
+    };
+    const entries = debLayer([doc], tree, facts, filters);
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    expect(byPath.has('usr/share/doc/linky/README')).toBe(false);
+    expect(byPath.get('usr/share/linky/README')).toMatchObject({ type: 'file', mode: 0o644 });
+    expect(Buffer.from(byPath.get('usr/share/linky/README')!.data!).toString()).toBe('the text');
+    expect(entries.filter((e) => e.type === 'hardlink')).toEqual([]);
   });
 
   it('adds missing parents only', () => {

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants, createReadStream, rmSync } from 'node:fs';
 import {
+  access,
   chmod,
   lstat,
   mkdir,
@@ -293,6 +294,38 @@ export async function writeOutputFile(
     } finally {
       await rm(dir, { recursive: true, force: true });
       forget();
+    }
+  } catch (e) {
+    throw ioError(target, e);
+  }
+}
+
+/**
+ * Fails now, as writing `target` would fail after a long build: a parent
+ * that is a file, a directory that cannot be written, a planted link, a
+ * directory where the file should be. Creates nothing.
+ */
+export async function checkOutputTarget(target: string): Promise<void> {
+  try {
+    const t = await resolveTarget(target);
+    if (t.special) return;
+    if ((await stat(t.path).catch(() => undefined))?.isDirectory())
+      throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    // The nearest directory that exists is where the missing ones (and the file) will be made.
+    let dir = dirname(t.path);
+    for (;;) {
+      const st = await stat(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined;
+        throw e;
+      });
+      if (st) {
+        if (!st.isDirectory())
+          throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+        await access(dir, constants.W_OK);
+        return;
+      }
+      if (dirname(dir) === dir) return;
+      dir = dirname(dir);
     }
   } catch (e) {
     throw ioError(target, e);

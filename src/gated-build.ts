@@ -6,7 +6,7 @@
  * rebuilt, re-pulled or re-read from a second archive between scan and push.
  */
 import { join } from 'node:path';
-import { attachAfterPush, buildResult, buildUnpublished } from './build.js';
+import { attachAfterPush, buildResult, withBuild } from './build.js';
 import {
   checkPushTarget,
   defaultArchivePath,
@@ -79,33 +79,35 @@ export async function buildScanPush(
   delete buildOpts.provenance;
   delete buildOpts.sbom;
   delete buildOpts.sign;
-  const { req, built } = await buildUnpublished(plan, buildOpts);
-  try {
-    const finishedOn = new Date();
-    const outcome = await scan(`oci:${await onDisk(built)}`, scanOptions);
-    // The archive is kept whatever the verdict: it is what the report describes.
-    await publish(built, req.output, req.tags, req.log);
-    if (!(opts.push && outcome.gate.passed))
-      return { archive, build: buildResult(built, req), scan: outcome };
-    const { pushed } = await publish(built, { type: 'push' }, req.tags, req.log);
-    // The image carries the evidence that it passed the gate (and, asked for, its provenance).
-    const report: Artifact = {
-      artifactType: SARIF_MEDIA_TYPE,
-      mediaType: SARIF_MEDIA_TYPE,
-      bytes: Buffer.from(formatScanSarif(outcome)),
-    };
-    const evidence = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
-      report,
-    ]);
-    return {
-      archive,
-      build: buildResult(built, req, pushed, evidence),
-      scan: outcome,
-      ...(pushed ? { pushed } : {}),
-    };
-  } finally {
-    await built.dispose();
-  }
+  return withBuild(plan, buildOpts, async (build, req) => {
+    const built = await build();
+    try {
+      const finishedOn = new Date();
+      const outcome = await scan(`oci:${await onDisk(built)}`, scanOptions);
+      // The archive is kept whatever the verdict: it is what the report describes.
+      await publish(built, req.output, req.tags, req.log);
+      if (!(opts.push && outcome.gate.passed))
+        return { archive, build: buildResult(built, req), scan: outcome };
+      const { pushed } = await publish(built, { type: 'push' }, req.tags, req.log);
+      // The image carries the evidence that it passed the gate (and, asked for, its provenance).
+      const report: Artifact = {
+        artifactType: SARIF_MEDIA_TYPE,
+        mediaType: SARIF_MEDIA_TYPE,
+        bytes: Buffer.from(formatScanSarif(outcome)),
+      };
+      const evidence = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
+        report,
+      ]);
+      return {
+        archive,
+        build: buildResult(built, req, pushed, evidence),
+        scan: outcome,
+        ...(pushed ? { pushed } : {}),
+      };
+    } finally {
+      await built.dispose();
+    }
+  });
 }
 
 /** A path a scanner can read the image at: the engine's archive, else a layout linking its blobs. */

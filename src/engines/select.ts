@@ -47,22 +47,29 @@ const ENGINES: Record<'buildx' | 'native', () => Promise<Engine>> = {
   native: async () => (await import('./native/build.js')).buildNative,
 };
 
-/** Builds with the engine the options, the spec or auto choose; publishes nothing. */
+/** The engine a build uses: the options', else the spec's; auto probes for Docker. Said out loud. */
+export async function engineFor(
+  plan: Plan,
+  opts: BuildOptions,
+  log: (msg: string) => void,
+): Promise<'buildx' | 'native'> {
+  const requested = opts.engine ?? plan.spec.engine;
+  const reason = nativeOnly(plan, opts);
+  if (!reason) return chooseEngine(requested, log);
+  if (requested === 'buildx')
+    throw new KuboxError('usage', `${reason} is for the native engine only`, {
+      hint: 'build with --engine native (or auto), or drop it for buildx',
+    });
+  if (requested === 'auto') log(`engine: native (${reason} is for the native engine)`);
+  return 'native';
+}
+
+/** Builds with `engine`; publishes nothing. */
 export async function buildWithEngine(
+  engine: 'buildx' | 'native',
   plan: Plan,
   opts: BuildOptions,
   req: BuildRequest,
 ): Promise<BuiltImage> {
-  const requested = opts.engine ?? plan.spec.engine;
-  const reason = nativeOnly(plan, opts);
-  let engine: 'buildx' | 'native';
-  if (reason) {
-    if (requested === 'buildx')
-      throw new KuboxError('usage', `${reason} is for the native engine only`, {
-        hint: 'build with --engine native (or auto), or drop it for buildx',
-      });
-    if (requested === 'auto') req.log(`engine: native (${reason} is for the native engine)`);
-    engine = 'native';
-  } else engine = await chooseEngine(requested, req.log);
   return (await ENGINES[engine]())(plan, opts, req);
 }

@@ -207,8 +207,9 @@ install_packages() {
     python3-pip-whl python3-setuptools-whl python3-wheel-whl
     # pypi-from-debian.py: resolves with libapt, compares versions and requirements.
     python3-apt python3-packaging
-    # kubox lint runs ShellCheck on every RUN when it is on PATH.
-    shellcheck
+    # kubox lint runs ShellCheck on every RUN when it is on PATH; the generated
+    # workflow's signing step reads the build's JSON with jq (its test runs it).
+    shellcheck jq
     # What unit and e2e tests compare kubox with on this machine (the suite skips no
     # test for a missing tool): openssl's subject hashes, useradd's login.defs, and
     # dpkg records and alternatives of the py-kube tools installed here.

@@ -35,6 +35,11 @@ export const ACTIONS = {
     sha: '9780b0c442fbb1117ed29e0efdff1e18412f7567',
     version: 'v3.3.0',
   },
+  cosignInstaller: {
+    uses: 'sigstore/cosign-installer',
+    sha: 'd58896d6a1865668819e1d91763c7751a165e159',
+    version: 'v3.9.2',
+  },
   uploadSarif: {
     uses: 'github/codeql-action/upload-sarif',
     sha: '5d4e8d1aca955e8d8589aabd499c5cae939e33c7',

@@ -13,6 +13,8 @@ import { checkWorkflowPath, pathFilter, shellWord, yamlScalar } from './quote.js
 /** Where the workflow keeps its build between steps. */
 export const ARCHIVE = 'out/image.oci.tar';
 export const SARIF = 'kubox-scan.sarif';
+/** The build's --json result, which the signing step reads the pushed digest from. */
+export const BUILD_JSON = 'kubox-build.json';
 
 export interface CiFiles {
   /** Path (relative to the repository root) to content. */
@@ -77,7 +79,7 @@ jobs:
     permissions:
       contents: read
       # Upload of the scan results to code scanning.
-      security-events: write
+      security-events: write${gh.sign === 'keyless' ? '\n      # Keyless signing: the OIDC token Fulcio certifies.\n      id-token: write' : ''}
     steps:
 ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
         uses: ${usesLine(ACTIONS.setupQemu)}
@@ -92,9 +94,10 @@ ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
           registry: \${{ steps.spec.outputs.registry }}
           username: \${{ secrets.${gh.secrets.username} }}
           password: \${{ secrets.${gh.secrets.password} }}
-      - name: Build to an OCI archive
-        run: ${run(`$KUBOX build${f} --output oci:${ARCHIVE} --progress plain`)}
-      - name: Scan the archive (the gate)
+      - name: Build, scan (the gate), push what passed with its SBOMs, provenance and scan report
+        run: ${run(`$KUBOX build${f} --scan --push --sbom --provenance --output oci:${ARCHIVE} --progress plain --json > ${BUILD_JSON}`)}
+      - name: Scan report for code scanning
+        if: always() && hashFiles('${ARCHIVE}') != ''
         run: ${run(`$KUBOX scan${f} oci:${ARCHIVE} --format sarif --output ${SARIF}`)}
       - name: Upload the scan to code scanning
         if: always() && hashFiles('${SARIF}') != ''
@@ -102,15 +105,26 @@ ${nodeSteps}      - name: Set up QEMU (RUN steps of foreign platforms)
         with:
           sarif_file: ${SARIF}
           category: kubox-${plan.spec.name}
-      - name: Push the scanned archive
-        run: ${run(`$KUBOX push${f} oci:${ARCHIVE}`)}
-
+${gh.sign === 'keyless' ? keylessSteps() : ''}
   pin-check:
     if: github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'
     runs-on: ubuntu-latest
     steps:
 ${nodeSteps}      - name: Is the base still pinned to its tag's digest?
         run: ${run(`$KUBOX pin${f} --check`)}
+`;
+}
+
+/**
+ * cosign, keyless: GitHub's OIDC token gets a Fulcio certificate, the
+ * signature goes to Rekor's public log. The index and every platform
+ * manifest are signed (--recursive), by the digest kubox pushed.
+ */
+function keylessSteps(): string {
+  return `      - name: Install cosign
+        uses: ${usesLine(ACTIONS.cosignInstaller)}
+      - name: Sign the pushed image, keyless (GitHub OIDC, Fulcio, Rekor)
+        run: ${yamlScalar(`cosign sign --yes --recursive "$(jq -r '.pushed.refs[0] | sub(":[^:/]+$"; "")' ${BUILD_JSON})@$(jq -r .pushed.digest ${BUILD_JSON})"`)}
 `;
 }
 

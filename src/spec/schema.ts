@@ -215,6 +215,12 @@ export const GithubCiSchema = z
       .default('17 5 * * 1')
       .describe('When `kubox pin --check` runs (cron, UTC).'),
     nodeVersion: z.string().regex(/^\d+$/).default('20'),
+    sign: z
+      .enum(['keyless', 'none'])
+      .default('keyless')
+      .describe(
+        "keyless: sign the pushed image with cosign and GitHub's OIDC token (Fulcio certificate, Rekor's public log, which records the image digest and the workflow's identity); none: no signing step.",
+      ),
   })
   .describe('The GitHub Actions workflow `kubox ci github` writes.');
 

@@ -3,11 +3,16 @@ import {
   NoOperationTraceWriter,
   parseWorkflow,
 } from '@actions/workflow-parser';
+import { execa } from 'execa';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ACTIONS } from '../../../src/ci/actions.js';
 import {
   ARCHIVE,
+  BUILD_JSON,
   ciOutputs,
   renderCi,
   renderWorkflow,
@@ -57,7 +62,7 @@ describe('kubox ci github', () => {
     ).not.toEqual([]);
   });
 
-  it('checks out, sets up node, QEMU and buildx, logs in, builds, scans, uploads SARIF and pushes, in that order', () => {
+  it('checks out, sets up node, QEMU and buildx, logs in, builds-scans-pushes, reports, signs, in that order', () => {
     expect(steps.map((s) => s.name)).toEqual([
       'Check out',
       'Set up Node.js',
@@ -65,25 +70,74 @@ describe('kubox ci github', () => {
       'Set up Docker Buildx',
       'Read the registry from kubox.yaml',
       'Log in to the registry',
-      'Build to an OCI archive',
-      'Scan the archive (the gate)',
+      'Build, scan (the gate), push what passed with its SBOMs, provenance and scan report',
+      'Scan report for code scanning',
       'Upload the scan to code scanning',
-      'Push the scanned archive',
+      'Install cosign',
+      'Sign the pushed image, keyless (GitHub OIDC, Fulcio, Rekor)',
     ]);
-    expect(steps[6]!.run).toBe(`$KUBOX build --output oci:${ARCHIVE} --progress plain`);
+    expect(steps[6]!.run).toBe(
+      `$KUBOX build --scan --push --sbom --provenance --output oci:${ARCHIVE} --progress plain --json > ${BUILD_JSON}`,
+    );
     expect(steps[7]!.run).toBe(`$KUBOX scan oci:${ARCHIVE} --format sarif --output ${SARIF}`);
-    expect(steps[9]!.run).toBe(`$KUBOX push oci:${ARCHIVE}`);
   });
 
-  it('gates the push on the scan, and uploads the SARIF whatever the gate said', () => {
-    // No `if` on the push: it runs only when every step before it, the scan included, succeeded.
-    expect(steps[9]!.if).toBeUndefined();
+  it('pushes only what passed the gate, in the same kubox run, and uploads the SARIF whatever the gate said', () => {
+    // The gate is inside the build step: `kubox build --scan --push` pushes only a passing image.
+    expect(steps[6]!.if).toBeUndefined();
+    expect(steps[7]!.if).toBe(`always() && hashFiles('${ARCHIVE}') != ''`);
     expect(steps[8]!.if).toBe(`always() && hashFiles('${SARIF}') != ''`);
     expect(steps[8]!.with).toMatchObject({ sarif_file: SARIF });
     // The seed put ignore-unfixed on the upload step, which has no such input.
     expect(Object.keys(steps[8]!.with!)).toEqual(['sarif_file', 'category']);
-    expect(doc.jobs.build!.permissions).toEqual({ contents: 'read', 'security-events': 'write' });
+    // Signing runs only when everything before it (the build, so the gate) succeeded.
+    expect(steps[10]!.if).toBeUndefined();
+    expect(doc.jobs.build!.permissions).toEqual({
+      contents: 'read',
+      'security-events': 'write',
+      'id-token': 'write',
+    });
     expect(doc.permissions).toEqual({ contents: 'read' });
+  });
+
+  it("signs by the digest kubox pushed, read from the build's JSON, index and platforms (--recursive)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kubox-ci-sign-'));
+    await writeFile(
+      join(dir, BUILD_JSON),
+      JSON.stringify({
+        pushed: {
+          digest: `sha256:${'ab'.repeat(32)}`,
+          refs: ['127.0.0.1:5000/acme/py-kube:0.9.0', '127.0.0.1:5000/acme/py-kube:latest'],
+        },
+      }),
+    );
+    // cosign's STAND-IN prints its arguments, one per line; jq is the real one.
+    const out = await execa(
+      'bash',
+      ['-c', `cosign() { printf '%s\\n' "$@"; }; ${steps[10]!.run!}`],
+      {
+        cwd: dir,
+      },
+    );
+    expect(out.stdout.split('\n')).toEqual([
+      'sign',
+      '--yes',
+      '--recursive',
+      `127.0.0.1:5000/acme/py-kube@sha256:${'ab'.repeat(32)}`,
+    ]);
+  });
+
+  it('signs nothing and asks for no OIDC token with sign: none', () => {
+    const unsigned = renderWorkflow(
+      makePlan({
+        ...preset,
+        image: { ...preset.image, repository: 'ghcr.io/acme/py-kube' },
+        ci: { github: { ...preset.ci.github, sign: 'none' } },
+      }),
+      { specPath: 'kubox.yaml', kuboxVersion: '0.1.0' },
+    );
+    expect(unsigned).not.toContain('cosign');
+    expect(unsigned).not.toContain('id-token');
   });
 
   it('pins every action by full commit SHA with its release as a comment', () => {
@@ -141,7 +195,7 @@ describe('kubox ci github', () => {
     expect(t).toContain('${{ secrets.GHCR_USER }}');
     expect(t).toContain('${{ secrets.GHCR_TOKEN }}');
     expect(t).toContain('branches: [release]');
-    expect(t).toContain('$KUBOX build -f images/debug/kubox.yaml --output');
+    expect(t).toContain('$KUBOX build -f images/debug/kubox.yaml --scan --push');
     expect(t).toContain('- images/debug/Dockerfile');
   });
 

@@ -156,6 +156,8 @@ async function unxz(data: Buffer, limit: number): Promise<Buffer> {
 interface XzBlock {
   offset: number;
   unpadded: number;
+  /** What the index says the block unpacks to: the file's word only. */
+  uncompressed: number;
 }
 
 const XZ_CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
@@ -172,19 +174,20 @@ function xzStreams(data: Buffer): { checkSize: number; blocks: XzBlock[] }[] {
     const indexStart = end - 12 - indexSize;
     if (indexStart < 12 || data[indexStart] !== 0) throw new Error('no xz index');
     let [records, p] = vli(data, indexStart + 1, end - 12);
-    const unpadded: number[] = [];
+    const recs: { unpadded: number; uncompressed: number }[] = [];
     for (; records > 0; records--) {
-      const [u, q] = vli(data, p, end - 12);
-      p = vli(data, q, end - 12)[1];
-      unpadded.push(u);
+      const [unpadded, q] = vli(data, p, end - 12);
+      const [uncompressed, r] = vli(data, q, end - 12);
+      recs.push({ unpadded, uncompressed });
+      p = r;
     }
-    const header = indexStart - unpadded.reduce((n, u) => n + Math.ceil(u / 4) * 4, 0) - 12;
+    const header = indexStart - recs.reduce((n, b) => n + Math.ceil(b.unpadded / 4) * 4, 0) - 12;
     if (header < 0 || data.toString('latin1', header, header + 6) !== '\xfd7zXZ\0')
       throw new Error('xz index does not match the blocks before it');
     let offset = header + 12;
-    const blocks = unpadded.map((u) => {
-      const block = { offset, unpadded: u };
-      offset += Math.ceil(u / 4) * 4;
+    const blocks = recs.map((b) => {
+      const block = { offset, ...b };
+      offset += Math.ceil(b.unpadded / 4) * 4;
       return block;
     });
     streams.unshift({ checkSize: XZ_CHECK_SIZES[data[header + 7]! & 0x0f]!, blocks });
@@ -253,29 +256,9 @@ function vli(data: Buffer, p: number, end: number): [number, number] {
  * Nothing is decompressed.
  */
 export function xzDeclaredSize(data: Buffer): number {
-  let total = 0;
-  let end = data.length;
-  while (end > 0) {
-    // Stream padding: zeros, a multiple of four bytes.
-    while (end >= 4 && data.readUInt32LE(end - 4) === 0) end -= 4;
-    if (end < 24) throw new Error('no xz stream footer');
-    if (data[end - 2] !== 0x59 || data[end - 1] !== 0x5a) throw new Error('no xz stream footer');
-    const indexSize = (data.readUInt32LE(end - 8) + 1) * 4;
-    const indexStart = end - 12 - indexSize;
-    if (indexStart < 12 || data[indexStart] !== 0) throw new Error('no xz index');
-    let [records, p] = vli(data, indexStart + 1, end - 12);
-    let blocks = 0;
-    for (; records > 0; records--) {
-      const [unpadded, q] = vli(data, p, end - 12);
-      const [uncompressed, r] = vli(data, q, end - 12);
-      blocks += Math.ceil(unpadded / 4) * 4;
-      total += uncompressed;
-      p = r;
-    }
-    end = indexStart - blocks - 12;
-    if (end < 0) throw new Error('xz index declares more blocks than the file holds');
-  }
-  return total;
+  return xzStreams(data)
+    .flatMap((st) => st.blocks)
+    .reduce((n, b) => n + b.uncompressed, 0);
 }
 
 const ZSTD_MAGIC = 0xfd2fb528;

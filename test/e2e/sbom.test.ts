@@ -118,8 +118,11 @@ async function pythonValidate(text: string): Promise<string> {
   return res.stdout.trim();
 }
 
-/** Both checks Trivy and the validators make, for one image. */
-async function checkAgainstTrivy(archive: string, model: SbomModel): Promise<void> {
+/**
+ * Both checks Trivy and the validators make, for one image. Returns the Go
+ * modules Trivy reports (what it found in binaries no package database owns).
+ */
+async function checkAgainstTrivy(archive: string, model: SbomModel): Promise<string[]> {
   const layout = join(work, `layout-${Date.now()}`);
   await writeLayout(layout, await openImage(`oci:${archive}`));
   const trivyDoc = await trivyBom(layout);
@@ -154,7 +157,11 @@ async function checkAgainstTrivy(archive: string, model: SbomModel): Promise<voi
   const broken = JSON.parse(cdxText) as { components: { type: string }[] };
   broken.components[1]!.type = 'deb-package';
   expect(await pythonValidate(JSON.stringify(broken))).toMatch(/^INVALID: /);
+  return (JSON.stringify(trivyDoc).match(/"purl":"pkg:golang\/[^"]+"/g) ?? []).sort();
 }
+
+/** Trivy's Go modules in the native image, to compare with the buildx image's. */
+let nativeGolang: string[] = [];
 
 describe('kubox sbom agrees with a real Trivy', () => {
   let nativeArchive: string;
@@ -178,7 +185,7 @@ describe('kubox sbom agrees with a real Trivy', () => {
 
     const model = await sbomFor(await openImage(`oci:${nativeArchive}`), { lock });
     expect(model.image.platform).toBe(PLATFORM);
-    await checkAgainstTrivy(nativeArchive, model);
+    nativeGolang = await checkAgainstTrivy(nativeArchive, model);
   });
 
   it('native engine with the lock: every .deb and wheel has its URL and sha256, the binaries are listed', async () => {
@@ -260,6 +267,10 @@ describe('kubox sbom agrees with a real Trivy', () => {
     const model = await sbomFor(await openImage(`oci:${archive}`));
     // Without a lock the base comes from the labels the build set.
     expect(model.base?.digest).toBe(env.base.split('@')[1]);
-    await checkAgainstTrivy(archive, model);
+    const golang = await checkAgainstTrivy(archive, model);
+    // Trivy skips a binary dpkg owns only when its .list is in the binary's own layer: the
+    // native engine writes it there (issue 12), so kubectl's Go modules are not reported in
+    // one image and not the other: a scan of either finds the same things.
+    expect(nativeGolang).toEqual(golang);
   });
 });

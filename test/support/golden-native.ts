@@ -36,21 +36,22 @@ export async function withoutSourceDateEpoch<T>(fn: () => Promise<T>): Promise<T
 
 /**
  * What the native engine makes from these inputs. ccdc58d (before issue 11's
- * redesign) made the same until apt's extended_states was written (issue 12:
- * golden-lib is Auto-Installed), the one intended change since:
- * index sha256:25b40f5e..., archive 7ea199b9....
+ * redesign) and every commit of the redesign made index sha256:25b40f5e...
+ * (archive 7ea199b9...). Changed on purpose since (issue 12): apt's
+ * extended_states (golden-lib is Auto-Installed), then each package's dpkg
+ * info files moved into its own layer.
  */
 export const GOLDEN = {
-  index: 'sha256:c0ce65f745cee07f4914ff1c7f046fe285ce883b058be718f645d25eb213738f',
-  archive: '63738629b0c72901e13b7c3dc3caa6ad9fb1384900643c07c460a0be918165ca',
+  index: 'sha256:4e39a995efa2141ee32c5aa92981ab74b1eee5cd5f3854c70dd0bb1b15568424',
+  archive: 'a354e9036ecf5da149715a576de194e96cd60099be21ac9822352f86f21532b0',
   images: [
     {
       platform: 'linux/amd64',
-      digest: 'sha256:64c07fc1cba1220fc1c377f6c7987159762c60f72ad96cd5a0db43f2dbed6fe6',
+      digest: 'sha256:1514fc256ca321bbae4b4e3bc6d0606ddeb2d510271b3a3245e6cb6937ad9a4d',
     },
     {
       platform: 'linux/arm64',
-      digest: 'sha256:2f111f4a17bbcaea5db3cf34160bcb2e4931b86f2d2d3089738d2d4506c43f09',
+      digest: 'sha256:f942e11bd56d6114d0e29bcb0862802f7d8181776110f619a95bfbf08ef1aa55',
     },
   ],
 };

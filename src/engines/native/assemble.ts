@@ -24,7 +24,7 @@ import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../image/write-layer.js';
 import type { Plan } from '../../plan/plan.js';
 import type { BaseFacts } from './facts.js';
-import type { DebMeta } from './deb-meta.js';
+import { debMeta, type DebMeta } from './deb-meta.js';
 import { keptPaths, type PathFilter } from './dpkg-filter.js';
 
 export interface DebInput {
@@ -114,8 +114,13 @@ export function debLayer(
   filters: readonly PathFilter[],
 ): FileEntry[] {
   // Later packages win a path, as the later unpack would (order: the resolver's, dependencies first).
+  // Each package's dpkg info files (its .list first) ride in the layer of its files: scanners
+  // such as Trivy take a file as dpkg's only when the .list that names it is in the same layer.
   return withParents(
-    debs.flatMap((d) => unpack(d, tree, facts, filters)),
+    debs.flatMap((d) => [
+      ...unpack(d, tree, facts, filters),
+      ...infoFiles(installedPackage(debMeta(d.name, d.architecture, d.deb))),
+    ]),
     tree,
   );
 }
@@ -173,7 +178,6 @@ export function stateLayer(
     .map((d) => ({ name: d.name, architecture: d.architecture === 'all' ? arch : d.architecture }));
   const entries: FileEntry[] = [
     file('var/lib/dpkg/status', mergeStatus(facts.dpkgStatus, installed)),
-    ...installed.flatMap(infoFiles),
     file(
       'var/lib/apt/extended_states',
       mergeExtendedStates(

@@ -47,7 +47,9 @@ import { RUN_SHELL } from '../../spec/constants.js';
  * Bump when the bytes a layer is made of change for the same inputs (kubox's
  * version is part of the key too): old cache entries then miss.
  */
-const LAYER_FORMAT = 5; // 5: console-script launchers in single quotes, as pip writes them
+// 5: console-script launchers in single quotes, as pip writes them; 6: each package's dpkg
+// info files in its own layer, hard links to filtered paths copied, existing dirs kept as they are.
+const LAYER_FORMAT = 6;
 /** Bump when DebMeta (deb-meta.ts) changes shape or content for the same .deb. */
 const DEBMETA_FORMAT = 1;
 

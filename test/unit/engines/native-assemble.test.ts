@@ -174,9 +174,14 @@ describe('native assembly on a bookworm-shaped base', () => {
     expect(paths).toEqual([
       'd usr/share/doc/netcat-openbsd',
       'd usr/share/netcat',
+      'd var/lib/dpkg/info',
       'f usr/bin/nc.openbsd',
       'f usr/share/doc/netcat-openbsd/copyright',
       'f usr/share/netcat/README',
+      // dpkg's record of the package, in the same layer as its files (Trivy reads it per layer).
+      'f var/lib/dpkg/info/netcat-openbsd.list',
+      'f var/lib/dpkg/info/netcat-openbsd.md5sums',
+      'f var/lib/dpkg/info/netcat-openbsd.postinst',
     ]);
   });
 
@@ -184,7 +189,9 @@ describe('native assembly on a bookworm-shaped base', () => {
     const meta = debMeta('netcat-openbsd', 'amd64', netcat().deb);
     const { entries, warnings } = stateLayer([meta], tree, facts, filters, new Set(), 'amd64');
     expect(warnings).toEqual([]);
-    const byPath = new Map(entries.map((e) => [e.path, e]));
+    const byPath = new Map(
+      [...entries, ...debLayer([netcat()], tree, facts, filters)].map((e) => [e.path, e]),
+    );
     // Not asked for by name: apt would have marked it Auto-Installed.
     expect(Buffer.from(byPath.get('var/lib/apt/extended_states')!.data!).toString()).toBe(
       'Package: netcat-openbsd\nArchitecture: amd64\nAuto-Installed: 1\n',

@@ -15,7 +15,6 @@ import {
   type BuiltImage,
 } from './engines/options.js';
 import type { Plan } from './plan/plan.js';
-import type { Artifact } from './registry/referrers.js';
 import type { PushResult } from './registry/push.js';
 
 /**
@@ -68,70 +67,6 @@ export function buildResult(
   };
 }
 
-/**
- * After a push, the evidence asked for: provenance (about the whole image),
- * each platform's SBOM (about its manifest) and whatever else the caller
- * brings (the scan report that passed the gate), attached as OCI referrers; then, with a key, cosign signatures of the index
- * and every platform manifest, in every repository pushed to.
- */
-export async function attachAfterPush(
-  plan: Plan,
-  built: BuiltImage,
-  req: BuildRequest,
-  opts: BuildOptions,
-  times: { startedOn: Date; finishedOn: Date },
-  extra: Artifact[] = [],
-): Promise<Pick<BuildResult, 'attached' | 'signed'>> {
-  const whole = [...extra];
-  const { attachEvidence, provenanceArtifact, sbomArtifacts } = await import('./attest/attach.js');
-  if (opts.provenance)
-    whole.push(
-      await provenanceArtifact(plan, built, req, {
-        ...(opts.specSource ? { specSource: opts.specSource } : {}),
-        ...(opts.buildArgs ? { buildArgs: { ...opts.buildArgs } } : {}),
-        ...times,
-      }),
-    );
-  const perPlatform = opts.sbom
-    ? sbomArtifacts(built, opts.sbom, req.tags[0] ?? '')
-    : async () => [];
-  const attached =
-    whole.length || opts.sbom
-      ? await attachEvidence(built, req.tags, whole, perPlatform, req.log)
-      : [];
-  const signed = opts.sign ? await signPushed(built, req, opts.sign) : [];
-  return {
-    ...(attached.length ? { attached } : {}),
-    ...(signed.length ? { signed } : {}),
-  };
-}
-
-/** Signs the pushed image once in each repository it went to (signatures live beside it). */
-async function signPushed(
-  built: BuiltImage,
-  req: BuildRequest,
-  key: { key: string; password: string },
-): Promise<NonNullable<BuildResult['signed']>> {
-  const { signImage } = await import('./sign/sign.js');
-  const { parseReference } = await import('./oci/reference.js');
-  const repos = new Set(
-    req.tags.map((t) => {
-      const r = parseReference(t);
-      return `${r.registry}/${r.repository}`;
-    }),
-  );
-  const results: NonNullable<BuildResult['signed']> = [];
-  for (const repo of repos) {
-    const r = await signImage(`${repo}@${built.image.descriptor.digest}`, { ...key, log: req.log });
-    results.push({
-      image: r.image,
-      digest: r.digest,
-      signed: r.signed.map((s) => ({ digest: s.digest, sigTag: s.sigTag, added: s.added })),
-    });
-  }
-  return results;
-}
-
 /** Builds the image and publishes it where the options (else the spec) say. */
 export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<BuildResult> {
   const startedOn = new Date();
@@ -142,7 +77,9 @@ export async function buildImage(plan: Plan, opts: BuildOptions = {}): Promise<B
       const finishedOn = new Date();
       const { pushed } = await publish(built, req.output, req.tags, req.log);
       const evidence = pushed
-        ? await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn })
+        ? await (
+            await import('./attest/evidence.js')
+          ).publishEvidence(plan, built, req, opts, { startedOn, finishedOn })
         : {};
       return buildResult(built, req, pushed, evidence);
     } finally {

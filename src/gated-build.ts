@@ -6,7 +6,7 @@
  * rebuilt, re-pulled or re-read from a second archive between scan and push.
  */
 import { join } from 'node:path';
-import { attachAfterPush, buildResult, withBuild } from './build.js';
+import { buildResult, withBuild } from './build.js';
 import {
   checkPushTarget,
   defaultArchivePath,
@@ -95,7 +95,8 @@ export async function buildScanPush(
         mediaType: SARIF_MEDIA_TYPE,
         bytes: Buffer.from(formatScanSarif(outcome)),
       };
-      const evidence = await attachAfterPush(plan, built, req, opts, { startedOn, finishedOn }, [
+      const { publishEvidence } = await import('./attest/evidence.js');
+      const evidence = await publishEvidence(plan, built, req, opts, { startedOn, finishedOn }, [
         report,
       ]);
       return {

@@ -1,6 +1,6 @@
 /**
- * After a push: the build's evidence attached to the pushed image as OCI
- * referrers, in every repository it was pushed to. Provenance is about the
+ * The build's evidence as artifacts, attached to the pushed image as OCI
+ * referrers in every repository it was pushed to. Provenance is about the
  * whole image (its subject is the index); SBOMs are per platform (their
  * subjects are the platform manifests); a scan report is about what was
  * scanned, the index.
@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { BuiltImage, BuildRequest } from '../engines/options.js';
 import { readLock } from '../engines/native/lock.js';
 import type { ImageIndex } from '../image/model.js';
-import { parseReference } from '../oci/reference.js';
+import { repositoriesOf } from '../oci/reference.js';
 import type { Descriptor } from '../oci/types.js';
 import type { Plan } from '../plan/plan.js';
 import { RegistryClient } from '../registry/client.js';
@@ -45,13 +45,9 @@ export async function provenanceArtifact(
     : undefined;
   const lockBytes = built.lock ? await readFile(built.lock.path) : undefined;
   const lock = built.lock && lockBytes ? await readLock(built.lock.path) : undefined;
-  const name = (t: string) => {
-    const r = parseReference(t);
-    return `${r.registry}/${r.repository}`;
-  };
   const revision = built.labels['org.opencontainers.image.revision'];
   const statement = provenanceStatement({
-    subjects: [...new Set(req.tags.map(name))].flatMap((n) => [
+    subjects: repositoriesOf(req.tags).flatMap(({ name: n }) => [
       { name: n, digest: built.image.descriptor.digest },
       ...built.images.map((i) => ({ name: `${n} (${i.platform})`, digest: i.digest })),
     ]),
@@ -116,28 +112,27 @@ export async function attachEvidence(
   const root = built.image.descriptor;
   const children: Descriptor[] =
     built.image.kind === 'index' ? (built.image as ImageIndex).manifest.manifests : [];
-  const repos = new Map<string, { registry: string; repository: string }>();
-  for (const t of tags) {
-    const r = parseReference(t);
-    repos.set(`${r.registry}/${r.repository}`, r);
+  // What to attach, made once (an SBOM reads the whole image) for every repository.
+  const todo: { subject: Descriptor; artifact: Artifact }[] = whole.map((artifact) => ({
+    subject: root,
+    artifact,
+  }));
+  for (const p of built.images) {
+    const subject = children.find((c) => c.digest === p.digest) ?? root;
+    for (const artifact of await perPlatform(p)) todo.push({ subject, artifact });
   }
   const attached: Attached[] = [];
-  for (const [name, { registry, repository }] of repos) {
+  for (const { name, registry, repository } of repositoriesOf(tags)) {
     const client = await RegistryClient.connect(registry, { log });
     // One at a time: the fallback index is read, extended and written back.
-    const attach = async (subject: Descriptor, a: Artifact) => {
-      const d = await attachArtifact(client, repository, subject, a);
+    for (const { subject, artifact } of todo) {
+      const d = await attachArtifact(client, repository, subject, artifact);
       attached.push({
         repository: name,
         subject: subject.digest,
-        artifactType: a.artifactType,
+        artifactType: artifact.artifactType,
         digest: d.digest,
       });
-    };
-    for (const a of whole) await attach(root, a);
-    for (const p of built.images) {
-      const subject = children.find((c) => c.digest === p.digest) ?? root;
-      for (const a of await perPlatform(p)) await attach(subject, a);
     }
   }
   return attached;

@@ -87,3 +87,16 @@ export function formatReference(ref: ImageReference): string {
 export function qualifiedName(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}`;
 }
+
+/** The repositories `refs` name, each once, in order (`name` is "registry/repository"). */
+export function repositoriesOf(
+  refs: readonly string[],
+): { name: string; registry: string; repository: string }[] {
+  const seen = new Map<string, { name: string; registry: string; repository: string }>();
+  for (const r of refs) {
+    const { registry, repository } = parseReference(r);
+    const name = `${registry}/${repository}`;
+    if (!seen.has(name)) seen.set(name, { name, registry, repository });
+  }
+  return [...seen.values()];
+}

@@ -45,10 +45,7 @@ const HEAVY_SOURCES = /\/(dist|src)\/(engines|registry)\//;
 
 describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
   it.each(
-    [['--version'], ['--help'], ['build', '--help'], ['ci', 'github', '--help']].map((a) => [
-      a.join(' '),
-      a,
-    ]),
+    [['--help'], ['build', '--help'], ['ci', 'github', '--help']].map((a) => [a.join(' '), a]),
   )('kubox %s loads commander and the command definitions only', async (_, args) => {
     const r = await kuboxLoads(args as string[]);
     expect(r.exitCode).toBe(0);
@@ -57,6 +54,17 @@ describe('kubox start-up', { timeout: CLI_TEST_TIMEOUT }, () => {
     for (const p of HEAVY_PACKAGES) expect(r.packages, p).not.toContain(p);
     expect(r.loaded.filter((f) => HEAVY_SOURCES.test(f))).toEqual([]);
     expect([...r.packages]).toEqual(['commander']);
+  });
+
+  it('kubox --version answers before commander and the command definitions load', async () => {
+    const r = await kuboxLoads(['--version']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect([...r.packages]).toEqual([]);
+    expect(r.loaded.map((f) => f.replace(/.*\/(bin|dist)\//, '$1/'))).toEqual([
+      'bin/kubox.js',
+      'dist/version.js',
+    ]);
   });
 
   it('kubox lint FILE loads the linter and dockerfile-ast, not zod, yaml or the spec', async () => {

@@ -7,6 +7,7 @@
  * spec named to run a command writes a workflow whose run lines, run by
  * bash, run nothing.
  */
+import { BUILD_JSON } from '../../../src/ci/github.js';
 import { execa } from 'execa';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -247,8 +248,11 @@ describe('kubox ci github -f with a spec named to run a command', () => {
       const wf = parse(
         await readFile(join(repo, '.github', 'workflows', 'build-evil.yml'), 'utf8'),
       ) as { jobs: Record<string, { steps: { run?: string }[] }> };
-      const runs = Object.values(wf.jobs).flatMap((j) => j.steps.flatMap((s) => s.run ?? []));
-      expect(runs.length).toBeGreaterThan(0);
+      // The lines that run kubox are the ones the name is written into.
+      const runs = Object.values(wf.jobs)
+        .flatMap((j) => j.steps.flatMap((s) => s.run ?? []))
+        .filter((r) => r.includes('$KUBOX'));
+      expect(runs.length).toBe(4);
       const sandbox = mkdtempSync(join(dir, 'run-'));
       for (const run of runs) {
         const r = await execa('bash', ['-c', run], {
@@ -257,8 +261,12 @@ describe('kubox ci github -f with a spec named to run a command', () => {
           env: { KUBOX: 'printf %s\\n', GITHUB_OUTPUT: join(sandbox, 'github-output') },
         });
         expect(r.exitCode).toBe(0);
+        // The build step writes its (JSON) output to a file.
+        const printed = run.includes(`> ${BUILD_JSON}`)
+          ? await readFile(join(sandbox, BUILD_JSON), 'utf8')
+          : r.stdout;
         if (!run.includes('GITHUB_OUTPUT'))
-          expect(r.stdout.split('\n').slice(1, 3)).toEqual(['-f', name]);
+          expect(printed.split('\n').slice(1, 3)).toEqual(['-f', name]);
       }
       expect(readdirSync(sandbox).filter((f) => f.includes('PWNED'))).toEqual([]);
       // ShellCheck agrees: no word splitting or command substitution of the name (its

@@ -168,7 +168,7 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
     expect(listed.map((r) => r.digest)).toContain(JSON.parse(again.stdout).attached[0].digest);
   });
 
-  it('--sign signs what it pushed: kubox verify-signature accepts it, and another key does not', async () => {
+  it('--sbom --provenance --sign in one build: the referrers are there, and kubox verify-signature accepts the signature (another key does not)', async () => {
     const { work, cacheDir } = await goldenWorkdir();
     const repo = `kubox-e2e/signed-build-${process.pid}`;
     const cliEnv = {
@@ -194,11 +194,21 @@ describe('kubox build --push --provenance --sign', { timeout: CLI_TEST_TIMEOUT *
         '--push',
         '--tag',
         `${env.registry}/${repo}:1`,
-      ].concat(['--sign', '--key', join(work, 'mine.key'), '--json']),
+      ].concat(['--sbom', '--provenance', '--sign', '--key', join(work, 'mine.key'), '--json']),
       { cwd: work, env: cliEnv },
     );
     expect(res.exitCode, res.stderr.slice(-2000)).toBe(0);
-    const { signed } = JSON.parse(res.stdout);
+    const { signed, attached } = JSON.parse(res.stdout);
+    // All three: provenance about the index, an SBOM about each platform, and the signatures.
+    expect(attached.map((a: { artifactType: string }) => a.artifactType)).toEqual([
+      'application/vnd.in-toto+json',
+      'application/spdx+json',
+      'application/spdx+json',
+    ]);
+    const listed = await kubox(['inspect', `${env.registry}/${repo}:1`, '--referrers', '--json'], {
+      env: cliEnv,
+    });
+    expect(JSON.parse(listed.stdout).referrers).toHaveLength(3);
     // The index and both platform manifests.
     expect(signed).toEqual([
       expect.objectContaining({ digest: GOLDEN.index, signed: expect.any(Array) }),

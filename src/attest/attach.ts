@@ -85,10 +85,13 @@ export function sbomArtifacts(
   format: SbomFormat,
   name: string,
 ): (p: { platform: string; digest: string }) => Promise<Artifact[]> {
+  // Read once for every platform.
+  const locked = built.lock ? readLock(built.lock.path) : Promise.resolve(undefined);
+  locked.catch(() => {}); // awaited (and so reported) by the first platform
   return async (p) => {
     const [{ sbomFor, formatSpdx, formatCycloneDx }, lock] = await Promise.all([
       import('../sbom/index.js'),
-      built.lock ? readLock(built.lock.path) : undefined,
+      locked,
     ]);
     const model = await sbomFor(built.image, {
       platform: p.platform,

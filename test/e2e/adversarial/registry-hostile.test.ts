@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runMain } from '../../support/run-main.js';
 import { KuboxError, type ErrorKind } from '../../../src/errors.js';
 import { clearSecrets } from '../../../src/redact.js';
 import type { Credential } from '../../../src/registry/credentials.js';
@@ -387,26 +387,15 @@ describe('hostile registries', () => {
   });
 });
 
-/** kubox's CLI run in this process (src/cli/main.ts), its output captured, with `env` set. */
+/** kubox's CLI run in this process, its output captured, with `env` set. */
 async function cli(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: unknown) => ((stdout += String(c)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: unknown) => ((stderr += String(c)), true));
   for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   try {
-    const code = await main(['node', 'kubox', ...args]);
+    const { code, stdout, stderr } = await runMain(args);
     return { code, stdout, stderr };
   } finally {
-    out.mockRestore();
-    err.mockRestore();
     vi.unstubAllEnvs();
     s.hostile(undefined);
-    process.exitCode = undefined;
   }
 }
 

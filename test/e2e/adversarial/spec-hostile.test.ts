@@ -13,9 +13,9 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../../src/cli/main.js';
+import { runMain } from '../../support/run-main.js';
 
 const BASE = `python:3.13-slim@sha256:${'a'.repeat(64)}`;
 const HEAD = `name: evil\nversion: "1.0"\nbase: ${BASE}\n`;
@@ -27,27 +27,14 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** kubox's CLI run in this process, its output captured. */
+/** kubox's CLI run in this process, in `cwd`, its output captured. */
 async function cli(args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: unknown) => ((stdout += String(c)), true));
-  const err = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: unknown) => ((stderr += String(c)), true));
   const was = process.cwd();
   process.chdir(cwd);
-  const t = performance.now();
   try {
-    const code = await main(['node', 'kubox', ...args]);
-    return { code, stdout, stderr, ms: performance.now() - t };
+    return await runMain(args);
   } finally {
     process.chdir(was);
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
   }
 }
 

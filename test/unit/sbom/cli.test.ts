@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runMain } from '../../support/run-main.js';
 import { openImage } from '../../../src/image/open.js';
 import { formatCycloneDx, formatSpdx, sbomFor } from '../../../src/sbom/index.js';
 import { writeFixture } from './image-fixture.js';
@@ -37,18 +37,7 @@ afterEach(() => vi.restoreAllMocks());
 
 /** Runs `kubox sbom ARGS`; returns the exit code and what went to stdout and stderr. */
 async function sbom(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    stdout += String(c);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    stderr += String(c);
-    return true;
-  });
-  const code = await main(['node', 'kubox', 'sbom', ...args]);
-  vi.restoreAllMocks();
+  const { code, stdout, stderr } = await runMain(['sbom', ...args]);
   return { code, stdout, stderr };
 }
 

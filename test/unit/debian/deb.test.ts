@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAr, readDeb, unzstd, xxh64Low32 } from '../../../src/debian/deb.js';
 import { KuboxError } from '../../../src/errors.js';
 import { zstdStored } from '../../support/zstd-stored.js';
+import { ar } from '../../support/ar.js';
 
 type Compression = 'gzip' | 'xz' | 'zstd';
 const COMPRESSIONS: Compression[] = ['gzip', 'xz', 'zstd'];
@@ -47,24 +48,6 @@ async function buildDeb(dir: string, compression: Compression): Promise<Buffer> 
     env: { SOURCE_DATE_EPOCH: '1700000000' },
   });
   return readFileSync(out);
-}
-
-/** An ar archive from members, as `ar` writes it (GNU names end in "/", odd members padded). */
-function ar(members: { name: string; data: Buffer }[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('!<arch>\n')];
-  for (const m of members) {
-    const h =
-      `${m.name}/`.padEnd(16) +
-      '0'.padEnd(12) +
-      '0'.padEnd(6) +
-      '0'.padEnd(6) +
-      '100644'.padEnd(8) +
-      String(m.data.length).padEnd(10) +
-      '`\n';
-    parts.push(Buffer.from(h, 'latin1'), m.data);
-    if (m.data.length % 2) parts.push(Buffer.from('\n'));
-  }
-  return Buffer.concat(parts);
 }
 
 let dir: string;

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDeb, unzstd, xzDeclaredSize } from '../../../src/debian/deb.js';
 import { KuboxError } from '../../../src/errors.js';
 import { UNPACK_LIMITS } from '../../../src/unpack-limit.js';
+import { ar } from '../../support/ar.js';
 
 const gz = promisify(gzip);
 
@@ -58,23 +59,6 @@ async function tarOf(members: Member[]): Promise<Buffer> {
     off += 512 + Math.ceil(size / 512) * 512;
   }
   return tar;
-}
-
-function ar(members: { name: string; data: Buffer }[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('!<arch>\n')];
-  for (const m of members) {
-    const h =
-      `${m.name}/`.padEnd(16) +
-      '0'.padEnd(12) +
-      '0'.padEnd(6) +
-      '0'.padEnd(6) +
-      '100644'.padEnd(8) +
-      String(m.data.length).padEnd(10) +
-      '`\n';
-    parts.push(Buffer.from(h, 'latin1'), m.data);
-    if (m.data.length % 2) parts.push(Buffer.from('\n'));
-  }
-  return Buffer.concat(parts);
 }
 
 const CONTROL =

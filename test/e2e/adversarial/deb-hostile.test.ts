@@ -24,22 +24,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unpackLimit } from '../../../src/unpack-limit.js';
+import { outcomeInChild } from '../../support/outcome-in-child.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEB = fileURLToPath(new URL('../../../src/debian/deb.ts', import.meta.url));
 const CONTROL =
   'Package: evil\nVersion: 1\nArchitecture: all\nMaintainer: x <x@example.org>\nDescription: x\n';
 const GiB = 1024 * 1024 * 1024;
-
-/** What the child process reports. */
-interface Outcome {
-  ok: boolean;
-  files?: number;
-  kind?: string;
-  exitCode?: number;
-  message?: string;
-  maxRssMiB: number;
-}
 
 let dir: string;
 beforeAll(() => {
@@ -78,34 +68,15 @@ async function build(
 }
 
 /** Reads the package the way the native engine does, in its own process: outcome and peak RSS. */
-async function readInChild(deb: string) {
-  const script = join(dir, 'read.mts');
-  writeFileSync(
-    script,
-    `import { readFileSync } from 'node:fs';
-     import { readDeb } from ${JSON.stringify(DEB)};
-     let outcome;
-     try {
-       const d = await readDeb(readFileSync(process.argv[2]), 'evil_1_all.deb');
-       outcome = { ok: true, files: d.files.length };
-     } catch (e) {
-       outcome = { ok: false, kind: e.kind, exitCode: e.exitCode, message: e.message, name: e.constructor.name };
-     }
-     outcome.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-     process.stdout.write(JSON.stringify(outcome));
-    `,
+const readInChild = (deb: string) =>
+  outcomeInChild(
+    dir,
+    {
+      imports: `import { readDeb } from ${JSON.stringify(DEB)};`,
+      count: `(await readDeb(input, 'evil_1_all.deb')).files.length`,
+    },
+    deb,
   );
-  const t = performance.now();
-  const res = await execa(process.execPath, ['--import', 'tsx', script, deb], {
-    cwd: ROOT,
-    reject: false,
-  });
-  expect(res.exitCode, res.stderr).toBe(0);
-  return {
-    ...(JSON.parse(res.stdout) as Outcome),
-    seconds: (performance.now() - t) / 1000,
-  };
-}
 
 describe('decompression bombs: refused, memory bounded, no RangeError', () => {
   it.each([

@@ -8,26 +8,16 @@
  * the wheel, within bounded memory and time.
  */
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outcomeInChild } from '../../support/outcome-in-child.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WHEEL = fileURLToPath(new URL('../../../src/python/wheel.ts', import.meta.url));
 const TARGET = fileURLToPath(new URL('../../support/python-target.ts', import.meta.url));
 const FILENAME = 'evil-1.0-py3-none-any.whl';
-
-/** What the child process reports. */
-interface Outcome {
-  ok: boolean;
-  files?: number;
-  kind?: string;
-  exitCode?: number;
-  message?: string;
-  maxRssMiB: number;
-}
 
 let dir: string;
 beforeAll(() => {
@@ -71,36 +61,17 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
   return out;
 }
 
-/** Installs the wheel as the native engine does, in its own process: outcome and peak RSS. */
-async function installInChild(wheel: string) {
-  const script = join(dir, 'install.mts');
-  writeFileSync(
-    script,
-    `import { readFileSync } from 'node:fs';
-     import { installWheel } from ${JSON.stringify(WHEEL)};
-     import { PY313_X86 } from ${JSON.stringify(TARGET)};
-     let outcome;
-     try {
-       const files = installWheel(readFileSync(process.argv[2]), ${JSON.stringify(FILENAME)}, PY313_X86, {});
-       outcome = { ok: true, files: files.length };
-     } catch (e) {
-       outcome = { ok: false, kind: e.kind, exitCode: e.exitCode, message: e.message, name: e.constructor.name };
-     }
-     outcome.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-     process.stdout.write(JSON.stringify(outcome));
-    `,
+/** Installs the wheel the way the native engine does, in its own process: outcome and peak RSS. */
+const installInChild = (wheel: string) =>
+  outcomeInChild(
+    dir,
+    {
+      imports: `import { installWheel } from ${JSON.stringify(WHEEL)};
+     import { PY313_X86 } from ${JSON.stringify(TARGET)};`,
+      count: `installWheel(input, ${JSON.stringify(FILENAME)}, PY313_X86, {}).length`,
+    },
+    wheel,
   );
-  const t = performance.now();
-  const res = await execa(process.execPath, ['--import', 'tsx', script, wheel], {
-    cwd: ROOT,
-    reject: false,
-  });
-  expect(res.exitCode, res.stderr).toBe(0);
-  return {
-    ...(JSON.parse(res.stdout) as Outcome),
-    seconds: (performance.now() - t) / 1000,
-  };
-}
 
 describe('hostile wheels, whole', () => {
   it('a 1 MB wheel holding 1 GiB: refused before unpacking, memory bounded', async () => {

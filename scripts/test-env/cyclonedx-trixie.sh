@@ -18,32 +18,19 @@
 set -euo pipefail
 
 IMAGE=${KUBOX_CYCLONEDX_IMAGE:-kubox-e2e/cyclonedx-trixie:2}
-CACHE=/var/cache/kubox-e2e/cyclonedx
-TAR=$CACHE/cyclonedx-trixie-2.tar
+TAR=/var/cache/kubox-e2e/cyclonedx/cyclonedx-trixie-2.tar
 # jsonschema[format]: what cyclonedx-python-lib's json-validation extra asks for.
 PACKAGES=python3-cyclonedx-lib,python3-jsonschema,python3-fqdn,python3-idna,python3-isoduration,python3-json-pointer,python3-rfc3339-validator,python3-rfc3987,python3-webcolors
 
-say() { echo "cyclonedx-trixie: $*" >&2; }
+# shellcheck source=SCRIPTDIR/trixie-image.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trixie-image.sh"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "$IMAGE"
   exit 0
 fi
 
-mkdir -p "$CACHE"
-if [[ ! -f $TAR || ! -s $TAR ]]; then
-  say "building a trixie root file system with python3-cyclonedx-lib (mmdebstrap, ~1 min)"
-  # A partial tarball is never mistaken for a finished one.
-  rm -rf "$TAR.part"
-  # --format=tar: the .part suffix would otherwise make mmdebstrap write a directory.
-  mmdebstrap --format=tar --variant=apt --include="$PACKAGES" \
-    --aptopt='Acquire::Languages "none"' \
-    trixie "$TAR.part" "deb http://deb.debian.org/debian trixie main" >&2
-  mv "$TAR.part" "$TAR"
-fi
-
-say "importing $TAR as $IMAGE"
-docker import --platform linux/amd64 -c 'ENTRYPOINT ["python3"]' "$TAR" "$IMAGE" >/dev/null
+trixie_image cyclonedx-trixie "$IMAGE" "$TAR" "$PACKAGES" python3
 # Fails here, not in a test, when the validator cannot validate: it must accept a
 # minimal BOM and refuse one with an unknown property.
 if ! docker run --rm --network host "$IMAGE" -c '

@@ -16,29 +16,16 @@
 set -euo pipefail
 
 IMAGE=${KUBOX_SKOPEO_IMAGE:-kubox-e2e/skopeo-trixie:1}
-CACHE=/var/cache/kubox-e2e/skopeo
-TAR=$CACHE/skopeo-trixie-1.tar
+TAR=/var/cache/kubox-e2e/skopeo/skopeo-trixie-1.tar
 
-say() { echo "skopeo-trixie: $*" >&2; }
+# shellcheck source=SCRIPTDIR/trixie-image.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trixie-image.sh"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "$IMAGE"
   exit 0
 fi
 
-mkdir -p "$CACHE"
-if [[ ! -f $TAR || ! -s $TAR ]]; then
-  say "building a trixie root file system with skopeo (mmdebstrap, ~40 s)"
-  # A partial tarball is never mistaken for a finished one.
-  rm -rf "$TAR.part"
-  # --format=tar: the .part suffix would otherwise make mmdebstrap write a directory.
-  mmdebstrap --format=tar --variant=apt --include=skopeo,ca-certificates \
-    --aptopt='Acquire::Languages "none"' \
-    trixie "$TAR.part" "deb http://deb.debian.org/debian trixie main" >&2
-  mv "$TAR.part" "$TAR"
-fi
-
-say "importing $TAR as $IMAGE"
-docker import --platform linux/amd64 -c 'ENTRYPOINT ["skopeo"]' "$TAR" "$IMAGE" >/dev/null
+trixie_image skopeo-trixie "$IMAGE" "$TAR" skopeo,ca-certificates skopeo
 docker run --rm --network host "$IMAGE" --version >&2
 echo "$IMAGE"

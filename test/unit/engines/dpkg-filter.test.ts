@@ -63,4 +63,41 @@ describe('dpkg path filters', () => {
   it('keeps everything without filters', () => {
     expect(keptPaths(['a', 'a/b'], []).size).toBe(2);
   });
+
+  it('brings back excluded directories and symlinks an include pattern could reach below, as dpkg does', () => {
+    // libatomic1 ships /usr/share/doc/libatomic1 -> gcc-12-base; some packages an examples dir.
+    const linkOrDir = new Set([
+      'usr/share/doc/libatomic1',
+      'usr/share/doc/tree/examples',
+      'usr/share/man/man1',
+      'usr/share/man/man1/tree.1.gz',
+    ]);
+    const kept = keptPaths(
+      [
+        'usr/share/doc/libatomic1',
+        'usr/share/doc/tree/examples',
+        'usr/share/doc/tree/examples/a.txt',
+        'usr/share/man/man1',
+        'usr/share/man/man1/tree.1.gz',
+      ],
+      filters,
+      (p) => linkOrDir.has(p),
+    );
+    // Files stay excluded; man has no include pattern, so nothing there comes back.
+    expect([...kept].sort()).toEqual([
+      'usr',
+      'usr/share',
+      'usr/share/doc',
+      'usr/share/doc/libatomic1',
+      'usr/share/doc/tree',
+      'usr/share/doc/tree/examples',
+    ]);
+  });
+
+  it("takes an include pattern's literal part up to its first wildcard", () => {
+    const f = parseDpkgFilters(
+      new Map([['x', 'path-include /a/b?c/*\npath-include /plain/path\n']]),
+    );
+    expect(f.map((x) => x.prefix)).toEqual(['/a/b', '/plain/path']);
+  });
 });

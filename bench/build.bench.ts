@@ -17,6 +17,7 @@ import { makePlan } from '../src/plan/plan.js';
 import { SpecSchema } from '../src/spec/schema.js';
 import { loadEnv, localSpec, type E2eEnv } from '../test/support/e2e-env.js';
 import { timedBuildx } from './buildx-run.js';
+import { recordResults } from './results.js';
 
 const platforms = (process.env.BENCH_PLATFORMS ?? 'linux/amd64').split(',');
 const EXTRA_PACKAGE = 'jq';
@@ -95,6 +96,15 @@ async function main(): Promise<void> {
     `image size (compressed layers) ${mb(k.size!).padEnd(12)} ${mb(s.size!).padEnd(12)} ${(k.size! / s.size!).toFixed(3)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  await recordResults('build', {
+    'kubox cold build s': k.cold!,
+    'seed cold build s': s.cold!,
+    'kubox warm rebuild (+1 apt package) s': k.warm!,
+    'seed warm rebuild (+1 apt package) s': s.warm!,
+    'kubox image bytes': k.size!,
+    'seed image bytes': s.size!,
+    platforms: platforms.length,
+  });
 }
 
 await main();

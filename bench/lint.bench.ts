@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { lintText } from '../src/lint/lint.js';
+import { recordResults } from './results.js';
 
 const require = createRequire(import.meta.url);
 const dockerfilelint = require('dockerfilelint') as {
@@ -61,3 +62,8 @@ console.log(
 console.log(`  kubox lint      ${fmt(kubox)} files/s`);
 console.log(`  dockerfilelint  ${fmt(other)} files/s`);
 console.log(`  ratio           ${(kubox / other).toFixed(2)}x (kubox / dockerfilelint)`);
+await recordResults('lint', {
+  'kubox lint files/s': kubox,
+  'dockerfilelint files/s': other,
+  'corpus files': corpus.length,
+});

@@ -21,6 +21,7 @@ import { SpecSchema, type SpecInput } from '../src/spec/schema.js';
 import { KUBOX_BIN } from '../test/support/cli.js';
 import { loadEnv, localSpec, specYaml, type E2eEnv } from '../test/support/e2e-env.js';
 import { timedBuildx } from './buildx-run.js';
+import { recordResults } from './results.js';
 
 const platforms = (process.env.BENCH_PLATFORMS ?? 'linux/amd64,linux/arm64').split(',');
 const EXTRA_PACKAGE = 'jq';
@@ -100,6 +101,17 @@ async function main(): Promise<void> {
       `native peak memory (RSS)       cold ${nCold.peakMb.toFixed(0)} MB, +${EXTRA_PACKAGE} ${nWarm.peakMb.toFixed(0)} MB, unchanged ${nSame.peakMb.toFixed(0)} MB`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
+    await recordResults('native', {
+      'buildx cold build s': bxCold.seconds,
+      'native cold build s': nCold.seconds,
+      [`buildx warm rebuild (+${EXTRA_PACKAGE}) s`]: bxWarm.seconds,
+      [`native warm rebuild (+${EXTRA_PACKAGE}) s`]: nWarm.seconds,
+      'native nothing changed s': nSame.seconds,
+      'native cold peak RSS MB': nCold.peakMb,
+      [`native warm (+${EXTRA_PACKAGE}) peak RSS MB`]: nWarm.peakMb,
+      'native nothing changed peak RSS MB': nSame.peakMb,
+      platforms: platforms.length,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(cache, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { push } from '../src/registry/push.js';
 import { pull } from '../src/registry/remote.js';
 import { loadEnv } from '../test/support/e2e-env.js';
 import { makeImage } from '../test/support/make-image.js';
+import { recordResults } from './results.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LAYERS = [4_000_000, 12_000_000, 24_000_000];
@@ -132,6 +133,11 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  // Medians in seconds; a tool that could not run has no figure.
+  const figures: Record<string, number> = { 'MB pushed or pulled': mb };
+  for (const [name, xs] of Object.entries(results))
+    if (xs.length > 0) figures[`${name} s`] = median(xs);
+  await recordResults('registry', figures);
 }
 
 try {

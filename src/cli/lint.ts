@@ -2,19 +2,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ExitCode, KuboxError } from '../errors.js';
-import { writeFileAtomic } from '../fs.js';
 import { mergeConfig, type LintConfig, type Threshold } from '../lint/config.js';
 import { findDockerfiles, loadLintConfig, readDockerfile } from '../lint/discover.js';
-import { formatCheckstyle } from '../lint/format/checkstyle.js';
-import { formatJson } from '../lint/format/json.js';
-import { formatSarif } from '../lint/format/sarif.js';
 import { formatText } from '../lint/format/text.js';
-import { parseDockerfile, type LintDocument } from '../lint/document.js';
-import { activeRules, fails, lintDocument } from '../lint/lint.js';
+import type { LintDocument } from '../lint/document.js';
+import { activeRules, fails } from '../lint/lint.js';
 import { RULES } from '../lint/rules/index.js';
 import { findShellcheck } from '../lint/shellcheck/find.js';
 import { shellcheckRule } from '../lint/shellcheck/script.js';
 import {
+  compareCodes,
   severityRank,
   sortFindings,
   type Finding,
@@ -24,6 +21,7 @@ import {
 import { DEFAULT_SPEC_FILE } from '../spec/constants.js';
 import { kuboxVersion } from '../version.js';
 import type { Context } from './context.js';
+import { lintFiles } from './lint-files.js';
 import { table } from './output.js';
 
 export interface LintFlags {
@@ -96,15 +94,19 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
     return;
   }
   const files = await inputs(paths, o, ctx);
-  const docs = files.map((f) => parseDockerfile(f.text, f.file));
-  const findings: Finding[] = docs.flatMap((d) => lintDocument(d, config));
-  findings.push(...(await shellcheckFindings(o.shellcheck, docs, config, ctx)));
+  const binary =
+    o.shellcheck === false
+      ? undefined
+      : await findShellcheck(typeof o.shellcheck === 'string' ? o.shellcheck : undefined);
+  const { findings, docs } = lintFiles(files, config, binary !== undefined);
+  findings.push(...(await shellcheckFindings(o.shellcheck, binary, docs, config, ctx)));
   sortFindings(
     findings,
     files.map((f) => f.file),
   );
-  const report = format(o.format, findings, files, config, ctx);
-  if (o.output) await writeFileAtomic(o.output, `${report}\n`);
+  const report = await format(o.format, findings, files, config, ctx);
+  // Loaded only here, like the formats other than text: the fewer modules, the faster `kubox lint FILE`.
+  if (o.output) await (await import('../fs.js')).writeFileAtomic(o.output, `${report}\n`);
   else if (report !== '') ctx.out.print(report);
   const n = findings.length;
   ctx.out.info(
@@ -115,16 +117,17 @@ export async function runLint(ctx: Context, paths: string[], o: LintFlags): Prom
 
 /**
  * ShellCheck's findings on every RUN, when a shellcheck is on PATH or named by
- * --shellcheck; without one, a single note on stderr that SC checks were skipped.
+ * --shellcheck (`binary`); without one, a single note on stderr that SC checks
+ * were skipped.
  */
 async function shellcheckFindings(
   flag: LintFlags['shellcheck'],
+  binary: string | undefined,
   docs: LintDocument[],
   config: LintConfig,
   ctx: Context,
 ): Promise<Finding[]> {
   if (flag === false) return [];
-  const binary = await findShellcheck(typeof flag === 'string' ? flag : undefined);
   if (!binary) {
     ctx.out.info(
       'kubox lint: no shellcheck on PATH, SC checks skipped (apt-get install shellcheck, or --shellcheck PATH)',
@@ -147,26 +150,26 @@ function shellcheckRules(findings: Finding[]): { rule: Rule; level: Severity }[]
     if (known && severityRank(known.level) <= severityRank(f.severity)) continue;
     seen.set(f.code, { rule: shellcheckRule(f.code, f.severity, f.message), level: f.severity });
   }
-  return [...seen.values()].sort((a, b) => a.rule.code.localeCompare(b.rule.code));
+  return [...seen.values()].sort((a, b) => compareCodes(a.rule.code, b.rule.code));
 }
 
-function format(
+async function format(
   kind: LintFlags['format'],
   findings: Finding[],
   files: { file: string; text: string }[],
   config: LintConfig,
   ctx: Context,
-): string {
+): Promise<string> {
   switch (kind) {
     case 'json':
-      return formatJson(findings);
+      return (await import('../lint/format/json.js')).formatJson(findings);
     case 'checkstyle':
-      return formatCheckstyle(
+      return (await import('../lint/format/checkstyle.js')).formatCheckstyle(
         findings,
         files.map((f) => f.file),
       );
     case 'sarif':
-      return formatSarif({
+      return (await import('../lint/format/sarif.js')).formatSarif({
         findings,
         rules: [...activeRules(config), ...shellcheckRules(findings)],
         version: kuboxVersion(),

@@ -9,6 +9,11 @@
  * `kubox --version` or `kubox lint` never waits for the engines, the
  * registry client or openpgp; errors thrown there still reach main() through
  * parseAsync. test/unit/cli-startup.test.ts keeps it so.
+ *
+ * The build bundles src/cli and src/lint with commander and dockerfile-ast
+ * (scripts/build-cli.mjs: far fewer files to load), and writes rootHelp() to
+ * dist/cli/help.txt, which bin/kubox.js prints for `kubox --help` without
+ * loading any of this.
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode, formatError, KuboxError } from '../errors.js';
@@ -57,6 +62,17 @@ export function program(ctx: Context): Command {
   registerSbom(cmd, ctx);
   registerSign(cmd, ctx);
   return cmd;
+}
+
+/**
+ * `kubox --help` exactly as commander prints it to a pipe or file (80
+ * columns, no colors). The build writes it to dist/cli/help.txt, which
+ * bin/kubox.js serves without loading commander.
+ */
+export function rootHelp(): string {
+  return program({ out: makeOut(), json: false })
+    .configureOutput({ getOutHelpWidth: () => 80, getOutHasColors: () => false })
+    .helpInformation();
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

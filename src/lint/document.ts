@@ -203,7 +203,20 @@ function makeInstr(
     getFlags?: () => { getName(): string; getValue(): string | null }[];
   };
   const jsonNode = node as Instruction & { getJSONStrings?: () => { getJSONValue(): string }[] };
-  const raw = node.getRawArgumentsContent()?.trimStart() ?? '';
+  // node.getRawArgumentsContent() is this text, but computes the arguments again: each
+  // getArguments() call re-tokenizes the instruction (a third of a lint over many files).
+  const argNodes = node.getArguments();
+  const first = argNodes[0]?.getRange().start;
+  const last = argNodes.at(-1)?.getRange().end;
+  const raw =
+    first && last
+      ? source.text
+          .slice(
+            source.offsetAt(first.line, first.character),
+            source.offsetAt(last.line, last.character),
+          )
+          .trimStart()
+      : '';
   // Only exec-form candidates pay for dockerfile-ast's JSON scan.
   const isJson = raw.startsWith('[') && isJsonArray(raw);
   const jsonStrings = isJson ? (jsonNode.getJSONStrings?.() ?? []) : [];
@@ -213,7 +226,7 @@ function makeInstr(
     span: source.span(start, end),
     start,
     end,
-    args: node.getArguments().map((a) => a.getValue()),
+    args: argNodes.map((a) => a.getValue()),
     flags: (flagged.getFlags?.() ?? []).map((f) => ({ name: f.getName(), value: f.getValue() })),
     json: isJson ? jsonStrings.map((s) => s.getJSONValue()) : undefined,
     onbuild,

@@ -6,7 +6,14 @@ import { DEFAULT_CONFIG, type LintConfig, type Threshold } from './config.js';
 import { parseDockerfile, type LintDocument } from './document.js';
 import { RULES } from './rules/index.js';
 import { isSuppressed, suppressions } from './suppress.js';
-import { SEVERITIES, severityRank, type Finding, type Rule, type Severity } from './types.js';
+import {
+  compareCodes,
+  SEVERITIES,
+  severityRank,
+  type Finding,
+  type Rule,
+  type Severity,
+} from './types.js';
 
 /** The level a rule reports at under this config, or undefined when it is off. */
 export function ruleLevel(rule: Rule, config: LintConfig): Severity | undefined {
@@ -17,11 +24,20 @@ export function ruleLevel(rule: Rule, config: LintConfig): Severity | undefined 
   return undefined;
 }
 
+/** activeRules per config object: the same config lints every file of a run. */
+const activeCache = new WeakMap<LintConfig, { rule: Rule; level: Severity }[]>();
+
 export function activeRules(config: LintConfig): { rule: Rule; level: Severity }[] {
-  return RULES.flatMap((rule) => {
-    const level = ruleLevel(rule, config);
-    return level ? [{ rule, level }] : [];
-  });
+  let active = activeCache.get(config);
+  if (!active) {
+    active = RULES.flatMap((rule) => {
+      const level = ruleLevel(rule, config);
+      return level ? [{ rule, level }] : [];
+    });
+    activeCache.set(config, active);
+  }
+  // A copy: a caller may sort or filter what it gets.
+  return [...active];
 }
 
 export function lintDocument(doc: LintDocument, config: LintConfig = DEFAULT_CONFIG): Finding[] {
@@ -49,7 +65,7 @@ export function lintDocument(doc: LintDocument, config: LintConfig = DEFAULT_CON
     (a, b) =>
       a.span.start.line - b.span.start.line ||
       a.span.start.column - b.span.start.column ||
-      a.code.localeCompare(b.code),
+      compareCodes(a.code, b.code),
   );
 }
 

@@ -65,6 +65,15 @@ export function sortFindings(findings: Finding[], files: readonly string[]): Fin
       order.get(a.file)! - order.get(b.file)! ||
       a.span.start.line - b.span.start.line ||
       a.span.start.column - b.span.start.column ||
-      a.code.localeCompare(b.code),
+      compareCodes(a.code, b.code),
   );
+}
+
+/**
+ * Orders codes (DL3008, KBX001, SC2086: ASCII upper case and digits) as
+ * localeCompare does for them, without it: its first call loads ICU's
+ * collator, several milliseconds of a one-file `kubox lint`.
+ */
+export function compareCodes(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

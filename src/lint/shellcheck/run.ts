@@ -21,7 +21,8 @@ import {
 
 /** Sourced files are in the image, not here: ShellCheck cannot follow them. */
 const EXCLUDED = ['SC1090', 'SC1091'];
-const PER_PROCESS = 50;
+/** Scripts per ShellCheck process: few processes (each start costs), but every one busy. */
+const MAX_PER_PROCESS = 200;
 const PARALLEL = 2;
 
 /** The level a ShellCheck code reports at: its own, unless the config overrides or ignores it. */
@@ -64,19 +65,28 @@ export async function shellcheckDocuments(
 ): Promise<ShellcheckResult> {
   const scripts = docs.flatMap((doc) => shellcheckScripts(doc).map((s) => ({ doc, s })));
   if (scripts.length === 0) return { findings: [] };
+  // The same script text (apt-get update && ..., in file after file) is checked once: its
+  // comments are the same, each mapped back to every RUN that has it.
+  const byContent = new Map<string, { doc: LintDocument; s: ShellcheckScript }[]>();
+  for (const entry of scripts) {
+    const same = byContent.get(entry.s.content);
+    if (same) same.push(entry);
+    else byContent.set(entry.s.content, [entry]);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'kubox-shellcheck-'));
   try {
     const files = await Promise.all(
-      scripts.map(async ({ s }, k) => {
+      [...byContent.keys()].map(async (content, k) => {
         const file = join(dir, `run-${k}.sh`);
-        await writeFile(file, s.content);
+        await writeFile(file, content);
         return file;
       }),
     );
-    const byFile = new Map(files.map((f, k) => [f, scripts[k]!]));
+    const groups = [...byContent.values()];
+    const byFile = new Map(files.map((f, k) => [f, groups[k]!]));
+    const perProcess = Math.min(MAX_PER_PROCESS, Math.ceil(files.length / PARALLEL));
     const batches: string[][] = [];
-    for (let k = 0; k < files.length; k += PER_PROCESS)
-      batches.push(files.slice(k, k + PER_PROCESS));
+    for (let k = 0; k < files.length; k += perProcess) batches.push(files.slice(k, k + perProcess));
     const answers = await pool(batches, PARALLEL, (batch) =>
       run(binary, ['--format=json1', `--exclude=${EXCLUDED.join(',')}`, ...batch], {
         timeoutMs: 120_000,
@@ -95,10 +105,10 @@ export async function shellcheckDocuments(
         return { findings: [], problem: `${binary} did not answer in --format=json1` };
       }
       for (const c of parsed.comments ?? []) {
-        const entry = byFile.get(c.file);
-        if (!entry) continue;
-        const finding = toFinding(entry.doc, entry.s, c, config, ignores.get(entry.doc)!);
-        if (finding) findings.push(finding);
+        for (const entry of byFile.get(c.file) ?? []) {
+          const finding = toFinding(entry.doc, entry.s, c, config, ignores.get(entry.doc)!);
+          if (finding) findings.push(finding);
+        }
       }
     }
     return {

@@ -6,32 +6,37 @@
  */
 import { installedBy, type Alternative } from './alternatives.js';
 import { scriptCommands } from './script-commands.js';
+import { EFFECT_COMMANDS, scriptOps, type ScriptOp, type SystemAccount } from './script-ops.js';
 
-/** A system account a script creates with `adduser --system`. */
-export interface SystemUser {
-  name: string;
-  home?: string;
-  /** --group: a group of the same name is created too. */
-  group: boolean;
-  /** --ingroup <group>. */
-  ingroup?: string;
-  shell?: string;
+/** A system account a script creates with `adduser --system` (or a group, `addgroup --system`). */
+export type SystemUser = SystemAccount;
+
+/** One file-system effect of a script, in the order the script performs them. */
+export interface ScriptStep {
+  script: 'preinst' | 'postinst';
+  op: ScriptOp;
 }
 
 export interface ScriptEffects {
   emulated: string[];
   ignored: string[];
   warnings: string[];
-  /** `adduser --system` calls understood; they are also warned about until the caller creates them. */
+  /** `adduser --system` / `addgroup --system` calls understood, in order; the caller creates them. */
   systemUsers: SystemUser[];
+  /** The file-system effects kubox applies (apply-script-ops.ts), in order. */
+  ops: ScriptStep[];
 }
 
 /**
- * Scripts that run on a fresh install. prerm/postrm run only on removal and
+ * Scripts that run on a fresh install, with the arguments dpkg gives them
+ * then (no old version: no `$2`). prerm/postrm run only on removal and
  * upgrade; `config` only asks debconf questions (policy forbids it to change
  * the system), whose defaults apply.
  */
-const INSTALL_SCRIPTS = ['preinst', 'postinst'];
+const INSTALL_SCRIPTS = [
+  ['preinst', ['install']],
+  ['postinst', ['configure']],
+] as const;
 
 /** Commands without effect on the image's files. */
 const HARMLESS = new Set([
@@ -133,28 +138,6 @@ function base(cmd: string): string {
   return cmd.slice(cmd.lastIndexOf('/') + 1);
 }
 
-function parseAddUser(args: (string | undefined)[]): SystemUser | undefined {
-  if (!args.includes('--system') || args.some((a) => a === undefined)) return undefined;
-  const words = args as string[];
-  const user: SystemUser = { name: '', group: false };
-  const positional: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const a = words[i]!;
-    if (a === '--group') user.group = true;
-    else if (a === '--home') user.home = words[++i];
-    else if (a === '--shell') user.shell = words[++i];
-    else if (a === '--ingroup') user.ingroup = words[++i];
-    else if (
-      ['--uid', '--gid', '--gecos', '--comment', '--firstuid', '--lastuid', '--conf'].includes(a)
-    )
-      i++;
-    else if (!a.startsWith('--')) positional.push(a);
-  }
-  if (positional.length !== 1) return undefined;
-  user.name = positional[0]!;
-  return user;
-}
-
 /**
  * Classifies the install-time effects of one package's control scripts.
  * `dataPaths`: the package's data.tar paths (to see whether an ldconfig call
@@ -169,6 +152,7 @@ export function scriptEffects(
   const ignored = new Set<string>();
   const warnings = new Set<string>();
   const systemUsers: SystemUser[] = [];
+  const ops: ScriptStep[] = [];
   const decoder = new TextDecoder();
   // libc.conf and <triplet>.conf name directories ld.so searches anyway; others (fakeroot's) do not.
   const ldsoConf = dataPaths.some((p) => {
@@ -188,7 +172,7 @@ export function scriptEffects(
 
   if (scripts.has('config'))
     ignored.add('config: debconf questions take their defaults (noninteractive)');
-  for (const name of INSTALL_SCRIPTS) {
+  for (const [name, args] of INSTALL_SCRIPTS) {
     const bytes = scripts.get(name);
     if (!bytes) continue;
     const script = decoder.decode(bytes);
@@ -204,7 +188,7 @@ export function scriptEffects(
       );
       continue;
     }
-    const { commands, functions } = scriptCommands(script);
+    const { commands, functions } = scriptCommands(script, { args });
     commands.forEach(({ words }) => {
       const first = words[0];
       if (first === undefined) {
@@ -266,6 +250,10 @@ export function scriptEffects(
         return;
       }
       if (cmd === 'dpkg-statoverride' && args.includes('--list')) return;
+      if (cmd === 'dpkg-statoverride' && args.includes('--remove')) {
+        ignored.add('dpkg-statoverride --remove: cleans up after older versions');
+        return;
+      }
       if (cmd === 'rm' || cmd === 'rmdir') {
         ignored.add(`${cmd}: removes leftovers of older versions, absent on a fresh install`);
         return;
@@ -275,13 +263,34 @@ export function scriptEffects(
         ignored.add(`${cmd}: ${cache}`);
         return;
       }
-      if (cmd === 'adduser' || cmd === 'useradd' || cmd === 'addgroup' || cmd === 'groupadd') {
-        const user = cmd === 'adduser' ? parseAddUser(args) : undefined;
-        if (user && !systemUsers.some((u) => u.name === user.name)) systemUsers.push(user);
-        const who =
-          user?.name ?? args.filter((a) => a !== undefined && !a.startsWith('-')).pop() ?? '';
-        const what = cmd.endsWith('group') ? 'group' : 'system user';
+      if (cmd === 'useradd' || cmd === 'groupadd') {
+        const who = args.filter((a) => a !== undefined && !a.startsWith('-')).pop() ?? '';
+        const what = cmd === 'groupadd' ? 'group' : 'system user';
         warnings.add(`${pkg}: ${name} creates ${what} ${who}; not emulated`.replace(/ +;/, ';'));
+        return;
+      }
+      if (EFFECT_COMMANDS.has(cmd)) {
+        const read = scriptOps(cmd, args, pkg);
+        const account = typeof read === 'string' ? undefined : read.find((o) => o.op === 'account');
+        if (account?.op === 'account' && account.account.ingroup !== undefined) {
+          warnings.add(
+            `${pkg}: ${name} creates system user ${account.account.name} in group ${account.account.ingroup}; not emulated`,
+          );
+          return;
+        }
+        if (typeof read === 'string') {
+          const shown = words.map((w) => w ?? '?').join(' ');
+          warnings.add(
+            `${pkg}: ${name} runs \`${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}\` (${read}); not run`,
+          );
+          return;
+        }
+        for (const op of read) {
+          ops.push({ script: name, op });
+          if (op.op === 'account' && !systemUsers.some((u) => u.name === op.account.name))
+            systemUsers.push(op.account);
+        }
+        emulated.add(cmd === 'install' ? 'install -d' : cmd);
         return;
       }
       const shown = words.map((w) => w ?? '?').join(' ');
@@ -313,7 +322,13 @@ export function scriptEffects(
       }
     }
   }
-  return { emulated: [...emulated], ignored: [...ignored], warnings: [...warnings], systemUsers };
+  return {
+    emulated: [...emulated],
+    ignored: [...ignored],
+    warnings: [...warnings],
+    systemUsers,
+    ops,
+  };
 }
 
 /**
@@ -329,15 +344,16 @@ export function alternativesFromPostinst(script: string): {
 } {
   const alternatives: Alternative[] = [];
   let unparsed = false;
-  let calls = 0;
-  for (const { words } of scriptCommands(script).commands) {
-    const at = words.findIndex((w) => w !== undefined && base(w) === 'update-alternatives');
+  const isCall = (w: string | undefined) => w !== undefined && base(w) === 'update-alternatives';
+  // The calls `postinst configure` makes; a call in an upgrade-only branch still counts as read.
+  for (const { words } of scriptCommands(script, { args: ['configure'] }).commands) {
+    const at = words.findIndex(isCall);
     if (at < 0) continue;
-    calls++;
     const installed = installedBy(words.slice(at + 1));
     if (installed === 'unknown') unparsed = true;
     else if (installed) alternatives.push(installed);
   }
+  const calls = scriptCommands(script).commands.filter(({ words }) => words.some(isCall)).length;
   // A mention outside any command we could read (a heredoc, an eval) is just as unknown.
   const mentioned = script
     .split('\n')

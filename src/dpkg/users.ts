@@ -185,11 +185,15 @@ function firstFree(table: string[][]): number | undefined {
 /**
  * `adduser --system [--group] [--home H] [--shell S] NAME`, as a package's
  * postinst runs it (redis-server's for its `redis` user): the first free
- * system uid (and gid with --group), primary group nogroup otherwise,
- * password disabled ("*"), shell /usr/sbin/nologin, home /nonexistent. An
- * existing user is left as it is, as adduser does. Undefined when it cannot
- * be done as adduser would (an --ingroup group, no free system id): the
- * caller then reports it instead.
+ * system uid (and gid with --group), primary group nogroup otherwise, shell
+ * /usr/sbin/nologin, home /nonexistent. adduser 3.134 (bookworm) runs
+ * `useradd --system`, which writes a locked password and no ageing fields:
+ * the shadow line is `NAME:!:DAYS::::::`, the gshadow line `NAME:!::`
+ * (checked by running bookworm's adduser on the python:3.13-slim base). The
+ * home directory is made with the script's other effects
+ * (apply-script-ops.ts). An existing user is left as it is, as adduser does.
+ * Undefined when it cannot be done as adduser would (an --ingroup group, no
+ * free system id): the caller then reports it instead.
  */
 export function addSystemUser(
   files: UserFiles,
@@ -231,9 +235,45 @@ export function addSystemUser(
   }
   out.passwd = append(files.passwd, `${su.name}:x:${uid}:${gid}::${home}:${shell}`);
   if (files.shadow !== undefined)
-    out.shadow = append(
-      files.shadow,
-      `${su.name}:*:${opts.days}:${PASS_MIN_DAYS}:${PASS_MAX_DAYS}:${PASS_WARN_AGE}:::`,
-    );
+    out.shadow = append(files.shadow, `${su.name}:!:${opts.days}::::::`);
   return { files: out, user: { name: su.name, uid, gid, home, shell } };
+}
+
+/**
+ * `addgroup --system NAME`: the first free system gid, `NAME:x:GID:` and
+ * `NAME:!::`. An existing group is left as it is; undefined when no system
+ * gid is free.
+ */
+export function addSystemGroup(files: UserFiles, name: string): UserFiles | undefined {
+  const groups = rows(files.group);
+  if (groups.some((r) => r[0] === name)) return files;
+  const gid = firstFree(groups);
+  if (gid === undefined) return undefined;
+  const out: UserFiles = { ...files, group: append(files.group, `${name}:x:${gid}:`) };
+  if (files.gshadow !== undefined) out.gshadow = append(files.gshadow, `${name}:!::`);
+  return out;
+}
+
+/**
+ * The system accounts packages' scripts add, in install order, over the
+ * base's files. The same list gives the same ids, wherever it is computed.
+ */
+export function addSystemAccounts(
+  files: UserFiles,
+  accounts: readonly {
+    name: string;
+    home?: string;
+    group: boolean;
+    ingroup?: string;
+    shell?: string;
+    groupOnly?: true;
+  }[],
+  opts: { days: number },
+): UserFiles {
+  let out = files;
+  for (const a of accounts) {
+    if (a.groupOnly) out = addSystemGroup(out, a.name) ?? out;
+    else out = addSystemUser(out, a, opts)?.files ?? out;
+  }
+  return out;
 }

@@ -3,11 +3,13 @@
  * of commands, where a command is a simple command, a subshell `( ... )` or a
  * brace group `{ ...; }`. Control structures are read roughly: `if`, `while`,
  * `case` and function bodies become groups of the commands inside them, in
- * the order they are written, so a reader sees every branch: the linter finds
- * `apt-get install` in `if ...; then apt-get install ...; fi`, maintainer-script
- * analysis every command a postinst might run. Case patterns are skipped;
- * `for` keeps its variable and words, so a loop over a literal list can be
- * unrolled.
+ * the order they are written, so a reader that walks `body` sees every
+ * branch: the linter finds `apt-get install` in `if ...; then apt-get install
+ * ...; fi`. A reader that must know which branch runs (maintainer scripts on
+ * a fresh install) reads `clause` instead: the conditions and bodies of an
+ * `if`, the subject and patterns of a `case`. A function's body stays where it
+ * is defined, marked with `defines`; `for` keeps its variable and words, so a
+ * loop over a literal list can be unrolled.
  */
 import {
   tokenize,
@@ -32,6 +34,21 @@ export interface SimpleCommand {
   redirects: Redirect[];
   start: number;
   end: number;
+  /** Set when this command is the body of a function definition `name() ...`: it runs when called. */
+  defines?: string;
+}
+
+/** `if`: its branches in order, the last without a condition for `else`. */
+export interface IfClause {
+  kind: 'if';
+  branches: { condition: AndOr[] | undefined; body: AndOr[] }[];
+}
+
+/** `case WORD in PATTERN|PATTERN) ...;; esac`. */
+export interface CaseClause {
+  kind: 'case';
+  subject: WordToken | undefined;
+  branches: { patterns: WordToken[]; body: AndOr[] }[];
 }
 
 export interface CompoundCommand {
@@ -42,6 +59,10 @@ export interface CompoundCommand {
   end: number;
   /** `for NAME [in WORDS]`: the words the variable takes; undefined without `in` ("$@"). */
   loop?: { variable: string; items: WordToken[] | undefined };
+  /** The structure of an `if` or `case`; `body` still holds every command of every branch. */
+  clause?: IfClause | CaseClause;
+  /** Set when this command is the body of a function definition `name() ...`: it runs when called. */
+  defines?: string;
 }
 
 export type Command = SimpleCommand | CompoundCommand;
@@ -255,40 +276,57 @@ class Parser {
   private ifClause(t: Token): CompoundCommand {
     this.i++;
     const parts: AndOr[][] = [this.list(new Set(['then']))];
+    const branches: IfClause['branches'] = [];
     if (this.expect('then', t)) {
       for (;;) {
-        parts.push(this.list(new Set(['elif', 'else', 'fi'])));
+        const condition = parts[parts.length - 1]!;
+        const body = this.list(new Set(['elif', 'else', 'fi']));
+        parts.push(body);
+        branches.push({ condition, body });
         if (this.isWord(this.peek(), 'elif')) {
           this.i++;
           parts.push(this.list(new Set(['then'])));
           if (!this.expect('then', t)) break;
         } else if (this.isWord(this.peek(), 'else')) {
           this.i++;
-          parts.push(this.list(new Set(['fi'])));
+          const otherwise = this.list(new Set(['fi']));
+          parts.push(otherwise);
+          branches.push({ condition: undefined, body: otherwise });
           break;
         } else break;
       }
     }
-    return this.compound('group', t, parts, 'fi');
+    const clause: IfClause = { kind: 'if', branches };
+    return { ...this.compound('group', t, parts, 'fi'), clause };
   }
 
   private caseClause(t: Token): CompoundCommand {
     this.i++;
     const parts: AndOr[][] = [];
+    const first = this.peek();
+    const subject = first?.kind === 'word' && !this.isWord(first, 'in') ? first : undefined;
     while (this.peek() && !this.isWord(this.peek(), 'in')) this.i++; // the subject word
     this.i++;
+    const branches: CaseClause['branches'] = [];
     for (;;) {
       this.skipNewlines();
       const p = this.peek();
       if (p === undefined || this.isWord(p, 'esac')) break;
       // A pattern list up to its `)`: `amd64)`, `(a|b)`, `*)`.
       if (this.isOp(p, '(')) this.i++;
-      while (this.peek() && !this.isOp(this.peek(), ')')) this.i++;
+      const patterns: WordToken[] = [];
+      for (let w = this.peek(); w && !this.isOp(w, ')'); w = this.peek()) {
+        if (w.kind === 'word') patterns.push(w);
+        this.i++;
+      }
       this.i++;
-      parts.push(this.list(new Set([';;', 'esac'])));
+      const body = this.list(new Set([';;', 'esac']));
+      parts.push(body);
+      branches.push({ patterns, body });
       if (this.isOp(this.peek(), ';;')) this.i++;
     }
-    return this.compound('group', t, parts, 'esac');
+    const clause: CaseClause = { kind: 'case', subject, branches };
+    return { ...this.compound('group', t, parts, 'esac'), clause };
   }
 
   private compound(
@@ -346,7 +384,9 @@ class Parser {
           this.functions.push(name);
           this.i += 2;
           this.skipNewlines();
-          return this.command();
+          const body = this.command();
+          if (body) body.defines = name;
+          return body;
         }
         break;
       }

@@ -63,9 +63,9 @@ export function paramAt(text: string, at: number): string | undefined {
   return PARAM.exec(text)?.[0];
 }
 
-/** `${name}` is a parameter; `${name:-x}`, `${#name}`, `${1}` depend on more than a name's value. */
+/** `${name}` and `${1}` are parameters; `${name:-x}`, `${#name}` depend on more than a name's value. */
 export function bracedPart(raw: string): WordPart {
-  const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(raw)?.[1];
+  const name = /^\$\{([A-Za-z_][A-Za-z0-9_]*|[0-9]+)\}$/.exec(raw)?.[1];
   return name !== undefined ? { param: name } : { dynamic: raw };
 }
 
@@ -128,8 +128,10 @@ function closingParen(text: string, open: number, to: number): number {
   return j;
 }
 
-/** Variables whose values are known statically. */
-export type KnownVars = ReadonlyMap<string, string>;
+/** Variables whose values are known statically (a Map, or a lookup that also knows `$1`...). */
+export interface KnownVars {
+  get(name: string): string | undefined;
+}
 
 /** The word's value, or undefined when it depends on something only known at run time. */
 export function knownValue(parts: readonly WordPart[], vars: KnownVars): string | undefined {

@@ -4,8 +4,10 @@
  * scriptDebs): the alternatives their postinsts install, how their scripts
  * are classified, and dpkg's status/info records compared byte for byte with
  * this (Debian bookworm) machine's own, for the packages setup.sh installed
- * here. Every tool runs as an async child process: a blocked event loop
- * would cut the vitest worker off.
+ * here; then redis and vim built natively and run in Docker, where the
+ * scripts' file effects must let redis-server start as user redis. Every
+ * tool runs as an async child process: a blocked event loop would cut the
+ * vitest worker off.
  */
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
@@ -18,8 +20,9 @@ import { applyAlternatives } from '../../src/dpkg/alternatives.js';
 import { caCertificates, subjectHash } from '../../src/dpkg/ca-certificates.js';
 import { dpkgListPaths, infoFiles, statusParagraph } from '../../src/dpkg/dpkg-state.js';
 import { alternativesFromPostinst, scriptEffects } from '../../src/dpkg/maintscripts.js';
+import { build, SpecSchema } from '../../src/index.js';
 import { pool } from '../../src/pool.js';
-import { loadEnv } from '../support/e2e-env.js';
+import { loadEnv, localSpec } from '../support/e2e-env.js';
 
 /** The py-kube tool set (vim, curl, tree, dnsutils, apt-transport-https, netcat-openbsd, redis, gpg, bsdextrautils) and a few dependencies. */
 const PACKAGES = [
@@ -194,17 +197,57 @@ describe('script effects of the py-kube set', () => {
     ]);
   });
 
-  it("reports redis's system user and file permissions, and emulates ca-certificates' postinst", () => {
+  it("reads redis's system user, directories and statoverride, and emulates ca-certificates' postinst", () => {
     const tools = scriptEffects('redis-tools', pkgs.get('redis-tools')!.control);
     expect(tools.systemUsers).toEqual([{ name: 'redis', group: true, home: '/var/lib/redis' }]);
-    expect(tools.warnings).toContain(
-      'redis-tools: postinst creates system user redis; not emulated',
-    );
+    expect(tools.warnings).toEqual([]);
+    // Setup_dir's calls, expanded with their arguments; `! dpkg-statoverride --list` holds.
+    expect(tools.ops.map(({ op }) => ('path' in op ? `${op.op} ${op.path}` : op.op))).toEqual([
+      'account',
+      'mkdir /var/log/redis',
+      'chown /var/log/redis',
+      'chmod /var/log/redis',
+      'mkdir /var/lib/redis',
+      'chown /var/lib/redis',
+      'chmod /var/lib/redis',
+      'mkdir /etc/redis',
+      'chown /etc/redis',
+      'chmod /etc/redis',
+    ]);
     const server = scriptEffects('redis-server', pkgs.get('redis-server')!.control);
-    expect(
-      server.warnings.some((w) => w.includes('dpkg-statoverride --update --add redis redis 640')),
-    ).toBe(true);
+    expect(server.ops).toEqual([
+      {
+        script: 'postinst',
+        op: {
+          op: 'statoverride',
+          owner: 'redis',
+          group: 'redis',
+          mode: 0o640,
+          path: '/etc/redis/redis.conf',
+          update: true,
+        },
+      },
+    ]);
+    // preinst's `chmod +x /etc/init.d/redis-server` runs only on upgrade ([ -n "$2" ]).
+    expect(server.ops.some(({ script }) => script === 'preinst')).toBe(false);
+    // The find removes redis-server.*.d directories this version does not ship: no change.
+    expect(server.warnings).toEqual([
+      'redis-server: postinst runs `find /etc/redis -maxdepth 1 -type d -name redis-server.*.d -empty -delete`; not run',
+    ]);
     expect(server.ignored).toContain('deb-systemd-helper: no init system runs in a container');
+    const vim = scriptEffects('vim-runtime', pkgs.get('vim-runtime')!.control);
+    expect(vim.ops.map(({ script, op }) => [script, op])).toEqual(
+      ['help.txt', 'tags'].map((f) => [
+        'preinst',
+        {
+          op: 'divert',
+          path: `/usr/share/vim/vim90/doc/${f}`,
+          divertTo: `/usr/share/vim/vim90/doc/${f}.vim-tiny`,
+          package: 'vim-runtime',
+          rename: true,
+        },
+      ]),
+    );
     const ca = scriptEffects('ca-certificates', pkgs.get('ca-certificates')!.control);
     expect(ca.warnings).toEqual([]);
     expect(ca.emulated).toEqual([
@@ -283,4 +326,100 @@ describe("dpkg records match this machine's", () => {
     }
     expect(compared).toBe(COMPARED.length);
   });
+});
+
+/**
+ * redis and vim built by the native engine from real bookworm packages, then
+ * run in Docker: the scripts' effects must make redis-server start with its
+ * packaged config as user redis (issue 12, item 1) and dpkg must see the
+ * statoverride and vim-runtime's diversions (item 6).
+ */
+describe('maintainer-script effects in a natively built image', () => {
+  // Shared with native-build.test.ts: the .debs and unchanged layers are already there.
+  const SHARED_CACHE = '/var/cache/kubox-e2e/native-cache';
+  const tag = `kubox-e2e-scripts:${process.pid}`;
+  let out: string;
+  const docker = (args: string[]) =>
+    execa('docker', args, { reject: false, env: { DOCKER_CONFIG: env.dockerConfig } });
+  const run = (user: string, script: string) =>
+    docker(['run', '--rm', '--network', 'none', '--user', user, tag, 'sh', '-c', script]);
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'kubox-scripts-build-'));
+    const input = localSpec(env, {
+      name: 'kubox-e2e-scripts',
+      version: String(process.pid),
+      engine: 'native',
+      platforms: ['linux/amd64'],
+      apt: { packages: ['redis', 'vim'], repositories: [] },
+      binaries: [],
+      pip: { packages: [] },
+    });
+    delete (input as { builder?: unknown }).builder;
+    delete (input as { image?: unknown }).image;
+    const before = process.env.DOCKER_CONFIG;
+    process.env.DOCKER_CONFIG = env.dockerConfig; // the base comes from the test registry
+    try {
+      await build(SpecSchema.parse(input), {
+        engine: 'native',
+        output: { type: 'oci', path: join(out, 'image.tar') },
+        cwd: out,
+        specSource: join(out, 'kubox.yaml'),
+        cacheDir: SHARED_CACHE,
+      });
+    } finally {
+      if (before === undefined) delete process.env.DOCKER_CONFIG;
+      else process.env.DOCKER_CONFIG = before;
+    }
+    const loaded = await docker(['load', '--input', join(out, 'image.tar')]);
+    expect(loaded.exitCode, loaded.stderr).toBe(0);
+    expect(loaded.stdout).toContain(tag);
+  }, 900_000);
+  afterAll(async () => {
+    await docker(['rmi', '--force', tag]);
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  it('gives redis its directories and config as the postinsts do', async () => {
+    const res = await run(
+      '0',
+      "stat -c '%U:%G %a %n' /var/log/redis /etc/redis /etc/redis/redis.conf /var/lib/redis; grep ^redis: /etc/shadow",
+    );
+    expect(res.exitCode, res.stderr).toBe(0);
+    const days = /^redis:!:(\d+)::::::$/m.exec(res.stdout)?.[1];
+    expect(days, res.stdout).toBeDefined();
+    expect(res.stdout.split('\n').slice(0, 4)).toEqual([
+      'redis:adm 2750 /var/log/redis',
+      'redis:redis 2770 /etc/redis',
+      'redis:redis 640 /etc/redis/redis.conf',
+      'redis:redis 750 /var/lib/redis',
+    ]);
+  }, 120_000);
+
+  it('records the statoverride and the diversions where dpkg reads them', async () => {
+    const res = await run('0', 'dpkg-statoverride --list; dpkg-divert --list | sort');
+    expect(res.exitCode, res.stderr).toBe(0);
+    expect(res.stdout.split('\n')).toEqual([
+      'redis redis 640 /etc/redis/redis.conf',
+      // The base's own diversion stays.
+      'diversion of /bin/sh to /bin/sh.distrib by dash',
+      'diversion of /usr/share/vim/vim90/doc/help.txt to /usr/share/vim/vim90/doc/help.txt.vim-tiny by vim-runtime',
+      'diversion of /usr/share/vim/vim90/doc/tags to /usr/share/vim/vim90/doc/tags.vim-tiny by vim-runtime',
+    ]);
+  }, 120_000);
+
+  it('starts redis-server with its packaged config as user redis', async () => {
+    // The packaged config daemonizes and logs to /var/log/redis/redis-server.log.
+    const res = await run(
+      'redis',
+      'redis-server /etc/redis/redis.conf && for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli ping && break; sleep 0.5; done; id -un; cat /var/log/redis/redis-server.log',
+    );
+    expect(res.exitCode, `${res.stdout}\n${res.stderr}`).toBe(0);
+    expect(res.stdout).toMatch(/^PONG\nredis\n/);
+    expect(res.stdout).toContain('Ready to accept connections');
+    // Other users cannot read the config (it holds passwords when one is set).
+    const other = await run('1000', 'cat /etc/redis/redis.conf');
+    expect(other.exitCode).not.toBe(0);
+    expect(other.stderr).toContain('Permission denied');
+  }, 120_000);
 });

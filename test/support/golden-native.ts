@@ -39,19 +39,23 @@ export async function withoutSourceDateEpoch<T>(fn: () => Promise<T>): Promise<T
  * redesign) and every commit of the redesign made index sha256:25b40f5e...
  * (archive 7ea199b9...). Changed on purpose since (issue 12): apt's
  * extended_states (golden-lib is Auto-Installed), then each package's dpkg
- * info files moved into its own layer.
+ * info files moved into its own layer, then maintainer-script effects:
+ * golden-lib's postinst `mkdir -p /var/lib/golden-lib` is applied (the
+ * directory is in the state layer; it was a warning before), then both
+ * packages, being `Architecture: all`, moved into layers every platform
+ * shares (issue 17), beside dpkg's doc-folder rule and the ld.so.cache step.
  */
 export const GOLDEN = {
-  index: 'sha256:4e39a995efa2141ee32c5aa92981ab74b1eee5cd5f3854c70dd0bb1b15568424',
-  archive: 'a354e9036ecf5da149715a576de194e96cd60099be21ac9822352f86f21532b0',
+  index: 'sha256:562c86f9afb51fb965ba77fc00b37ec0cafaca11b2237ae0d61831953eabe220',
+  archive: 'f9658525f0a9d7b973cb9fac436d6f8c999a93f446ac6d020d16950fd037bfe1',
   images: [
     {
       platform: 'linux/amd64',
-      digest: 'sha256:1514fc256ca321bbae4b4e3bc6d0606ddeb2d510271b3a3245e6cb6937ad9a4d',
+      digest: 'sha256:47320c37954e5a3d9f16a0968c630031d32a744b5e12690f1701187248250859',
     },
     {
       platform: 'linux/arm64',
-      digest: 'sha256:f942e11bd56d6114d0e29bcb0862802f7d8181776110f619a95bfbf08ef1aa55',
+      digest: 'sha256:92dc29dfd1a358e6555b14e16de00f9838cdec0bd52fd8e51304eddb6b1fd876',
     },
   ],
 };

@@ -17,9 +17,10 @@ import {
   scriptEffects,
   type SystemUser,
 } from '../../dpkg/maintscripts.js';
+import { applyScriptOps, type RunOp } from '../../dpkg/apply-script-ops.js';
 import { caCertificates } from '../../dpkg/ca-certificates.js';
 import { mapEntries, usrMergeMap } from '../../dpkg/usrmerge.js';
-import { addSystemUser, addUser, homeEntries, loginDefsHomeMode } from '../../dpkg/users.js';
+import { addSystemAccounts, addUser, homeEntries, loginDefsHomeMode } from '../../dpkg/users.js';
 import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../image/write-layer.js';
 import type { Plan } from '../../plan/plan.js';
@@ -77,9 +78,13 @@ function unpack(
   facts: BaseFacts,
   filters: readonly PathFilter[],
 ): FileEntry[] {
+  const linkOrDir = new Set(
+    d.deb.files.filter((f) => f.type === 'directory' || f.type === 'symlink').map((f) => f.path),
+  );
   const kept = keptPaths(
     d.deb.files.map((f) => f.path),
     filters,
+    (p) => linkOrDir.has(p),
   );
   const map = usrMergeMap((top) => facts.topLinks.get(top));
   // A hard link whose target the base's dpkg filters leave out becomes a copy of it:
@@ -170,6 +175,11 @@ export function stateLayer(
   requested: ReadonlySet<string>,
   /** dpkg's architecture of the image (what apt records for `Architecture: all`). */
   arch: string,
+  /**
+   * The packages whose files the maintainer scripts change (`scriptDebs`):
+   * a changed file rides in this layer whole, so its content is needed.
+   */
+  touched: readonly DebInput[] = [],
 ): StateLayer {
   if (debs.length === 0) return { entries: [], warnings: [] };
   const installed = debs.map(installedPackage);
@@ -195,17 +205,13 @@ export function stateLayer(
     filters,
   );
   const map = usrMergeMap((top) => facts.topLinks.get(top));
+  const preinsts: RunOp[] = [];
+  const postinsts: RunOp[] = [];
   for (const d of debs) {
     const effects = scriptEffects(d.name, d.control, d.paths);
-    // System users are added in the user layer (userLayer); only the others are reported.
-    const emulated = new Set(
-      effects.systemUsers.filter((u) => u.ingroup === undefined).map((u) => u.name),
-    );
-    warnings.push(
-      ...effects.warnings.filter(
-        (w) => ![...emulated].some((n) => w.endsWith(`creates system user ${n}; not emulated`)),
-      ),
-    );
+    warnings.push(...effects.warnings);
+    for (const { script, op } of effects.ops)
+      (script === 'preinst' ? preinsts : postinsts).push({ pkg: d.name, script, op });
     const postinst = d.control.get('postinst');
     if (postinst) {
       const found = alternativesFromPostinst(Buffer.from(postinst).toString('utf8'));
@@ -235,7 +241,126 @@ export function stateLayer(
     entries.push(...bundle.entries);
     warnings.push(...bundle.warnings);
   }
+  // What the scripts do to files: every preinst runs before the packages are unpacked,
+  // every postinst after (apt's order on a fresh install), each group in install order.
+  const ops = [...preinsts, ...postinsts];
+  if (ops.length > 0) {
+    const applied = scriptFiles(ops, debs, touched, tree, facts, filters);
+    entries.push(...applied.entries, ...applied.removed.map(whiteout));
+    warnings.push(...applied.warnings);
+  }
   return { entries: withParents(entries, tree), warnings };
+}
+
+/** The path the image really has for a script's absolute path: merged /usr, symlinked parents. */
+function canonicalPath(tree: BaseTree, facts: BaseFacts): (path: string) => string {
+  const map = usrMergeMap((top) => facts.topLinks.get(top));
+  return (path) => {
+    const rel = path.replace(/^\/+/, '').replace(/\/+$/, '');
+    return tree.resolve(map(rel) || rel, false);
+  };
+}
+
+/**
+ * The system accounts the install's scripts add (adduser/addgroup --system),
+ * in the order they run: every preinst, then every postinst, each in install
+ * order. The state layer (home directories, owners) and the user layer
+ * (passwd, group) both add them in this order, so they agree on the ids.
+ */
+export function systemAccounts(debs: readonly DebMeta[]): SystemUser[] {
+  const effects = debs.map((d) => scriptEffects(d.name, d.control, d.paths));
+  return (['preinst', 'postinst'] as const).flatMap((script) =>
+    effects.flatMap((e) =>
+      e.ops.flatMap(({ script: s, op }) =>
+        s === script && op.op === 'account' ? [op.account] : [],
+      ),
+    ),
+  );
+}
+
+/**
+ * The names of the packages whose shipped files the install's maintainer
+ * scripts change (chown, chmod, a statoverride, a diversion): the state layer
+ * needs those files' content.
+ */
+export function scriptDebs(
+  debs: readonly DebMeta[],
+  tree: BaseTree,
+  facts: BaseFacts,
+): Set<string> {
+  const canonical = canonicalPath(tree, facts);
+  const paths = new Set<string>();
+  for (const d of debs)
+    for (const { op } of scriptEffects(d.name, d.control, d.paths).ops) {
+      if ('path' in op) paths.add(canonical(op.path));
+      if (op.op === 'divert') paths.add(canonical(op.divertTo));
+    }
+  const out = new Set<string>();
+  if (paths.size === 0) return out;
+  const map = usrMergeMap((top) => facts.topLinks.get(top));
+  for (const d of debs) if (d.paths.some((p) => paths.has(map(p) || p))) out.add(d.name);
+  return out;
+}
+
+function scriptFiles(
+  ops: RunOp[],
+  debs: readonly DebMeta[],
+  touched: readonly DebInput[],
+  tree: BaseTree,
+  facts: BaseFacts,
+  filters: readonly PathFilter[],
+) {
+  const canonical = canonicalPath(tree, facts);
+  const map = usrMergeMap((top) => facts.topLinks.get(top));
+  // Later packages win a path, as in debLayer.
+  const unpacked = new Map<string, FileEntry>();
+  for (const d of touched) for (const e of unpack(d, tree, facts, filters)) unpacked.set(e.path, e);
+  const shipped = new Map<string, string[]>();
+  for (const d of debs)
+    for (const p of d.paths) {
+      const at = map(p) || p;
+      shipped.set(at, [...(shipped.get(at) ?? []), d.name]);
+    }
+  const base = (path: string): FileEntry | undefined => {
+    const node = tree.get(path);
+    if (!node) return undefined;
+    const data = node.type === 'file' || node.type === 'hardlink' ? tree.read(path) : undefined;
+    const type = node.type === 'hardlink' ? 'file' : node.type;
+    return {
+      path,
+      type,
+      mode: node.mode,
+      uid: node.uid,
+      gid: node.gid,
+      ...(node.linkname !== undefined && type === 'symlink' ? { linkname: node.linkname } : {}),
+      ...(data ? { data } : {}),
+    };
+  };
+  // A path a package ships whose .deb was not read (see scriptDebs): its kind is known from
+  // the paths under it, its content is not, so changing it is reported rather than guessed.
+  const notRead = (path: string): FileEntry | undefined => {
+    if (!shipped.has(path)) return undefined;
+    const isDir = [...shipped.keys()].some((p) => p.startsWith(`${path}/`));
+    return {
+      path,
+      type: isDir ? 'directory' : 'file',
+      mode: isDir ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+    };
+  };
+  const accounts = ops.flatMap((o) => (o.op.op === 'account' ? [o.op.account] : []));
+  return applyScriptOps({
+    ops,
+    lookup: (path) => unpacked.get(path) ?? base(path) ?? notRead(path),
+    base,
+    shippedBy: (path) => shipped.get(path) ?? [],
+    canonical,
+    // Only the ids matter here; the user layer writes these files, with the same ids.
+    users: addSystemAccounts(facts.users, accounts, { days: 0 }),
+    statoverride: tree.read('var/lib/dpkg/statoverride')?.toString('utf8') ?? '',
+    diversions: tree.read('var/lib/dpkg/diversions')?.toString('utf8') ?? '',
+  });
 }
 
 /** An extra repository, kept usable for `apt-get install` inside the image, as the Dockerfile does. */
@@ -284,16 +409,8 @@ export function userLayer(
   const { user } = plan;
   const days = Math.floor(epoch / 86400);
   // First what packages' postinsts would have added (adduser --system), then the spec's user.
-  let base = facts.users;
-  const homes: FileEntry[] = [];
-  for (const su of systemUsers) {
-    const added = addSystemUser(base, su, { days });
-    if (!added || added.existed) continue;
-    base = added.files;
-    const home = added.user.home.replace(/^\//, '');
-    if (added.user.home !== '/nonexistent' && !tree.get(tree.resolve(home, true)))
-      homes.push(dir(home, added.user.uid, added.user.gid));
-  }
+  // Their home directories are made in the state layer, with the scripts' other effects.
+  const base = addSystemAccounts(facts.users, systemUsers, { days });
   const files = addUser(base, user, { days });
   const entries: FileEntry[] = [file('etc/passwd', files.passwd), file('etc/group', files.group)];
   // shadow files are root-only on Debian (root:shadow 0640).
@@ -304,11 +421,13 @@ export function userLayer(
   });
   if (files.shadow !== undefined) entries.push(secret('etc/shadow', files.shadow));
   if (files.gshadow !== undefined) entries.push(secret('etc/gshadow', files.gshadow));
+  // useradd gives the user a subordinate id range when the base has the files (bookworm's do).
+  if (files.subuid !== undefined) entries.push(file('etc/subuid', files.subuid));
+  if (files.subgid !== undefined) entries.push(file('etc/subgid', files.subgid));
   // An existing directory is never chowned (nor, for a home, filled from /etc/skel):
   // useradd --create-home leaves an existing home as it is, and the Dockerfile's workdir
   // step only creates a missing one. Owning /etc or / would hand the user the system.
   const exists = (path: string) => tree.get(tree.resolve(path, true)) !== undefined;
-  entries.push(...homes);
   if (!exists(user.home.replace(/^\/+/, '')))
     entries.push(
       ...homeEntries(user, facts.skel, { homeMode: loginDefsHomeMode(facts.loginDefs) }),

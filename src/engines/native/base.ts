@@ -27,7 +27,7 @@ import { scratchBase, scratchFacts } from './scratch.js';
 /** Files of the base the native engine reads; everything else is only listed. */
 export function keepBaseFile(path: string): boolean {
   return (
-    /^(?:etc\/(?:passwd|group|shadow|gshadow|os-release|login\.defs|ca-certificates\.conf)|usr\/lib\/os-release|var\/lib\/dpkg\/status)$/.test(
+    /^(?:etc\/(?:passwd|group|shadow|gshadow|subuid|subgid|os-release|login\.defs|ca-certificates\.conf)|usr\/lib\/os-release|var\/lib\/dpkg\/(?:status|statoverride|diversions)|var\/lib\/apt\/extended_states)$/.test(
       path,
     ) ||
     path.startsWith('var/lib/dpkg/alternatives/') ||
@@ -118,7 +118,9 @@ export async function pullBase(
  * kept in the cache as a listing plus the few files kubox reads.
  */
 export async function baseTree(base: Image, cacheRoot: string): Promise<BaseTree> {
-  const path = join(cacheRoot, 'derived', 'base-tree-v1', `${base.descriptor.digest}.json`);
+  // v2: keeps dpkg's statoverride and diversions, which maintainer scripts add to; v3: subuid,
+  // subgid (useradd adds a range) and apt's extended_states (its Auto-Installed marks are kept).
+  const path = join(cacheRoot, 'derived', 'base-tree-v3', `${base.descriptor.digest}.json`);
   try {
     const saved = JSON.parse(await readFile(path, 'utf8')) as {
       nodes: [string, TreeNode][];

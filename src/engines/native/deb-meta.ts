@@ -6,6 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deb } from '../../debian/deb.js';
+import { bufferSource, readElf, type ElfResult } from '../../elf/elf.js';
+import { isDsoName } from '../../dpkg/ld-so-cache.js';
 
 export interface DebMeta {
   name: string;
@@ -18,6 +20,43 @@ export interface DebMeta {
   conffileMd5: Map<string, string>;
   /** usr/share/ca-certificates/<dir>/<name>.crt contents, for update-ca-certificates. */
   certs: Map<string, Uint8Array>;
+  /** What ldconfig would read of this package (ld-cache-entry.ts). */
+  ld: DebLdFacts;
+}
+
+/** Data paths as the .deb has them; a path in none of these maps is a regular file. */
+export interface DebLdFacts {
+  dirs: string[];
+  symlinks: Map<string, string>;
+  /** Hard link -> the path it links to. */
+  hardlinks: Map<string, string>;
+  /** ELF facts of every regular file named like a library (lib*.so*, ld-*.so*, ...). */
+  elf: Map<string, ElfResult>;
+  /** etc/ld.so.conf and etc/ld.so.conf.d/* as shipped. */
+  conf: Map<string, string>;
+}
+
+const LD_CONF = /^etc\/ld\.so\.conf(?:$|\.d\/)/;
+
+export function debLdFacts(deb: Deb): DebLdFacts {
+  const ld: DebLdFacts = {
+    dirs: [],
+    symlinks: new Map(),
+    hardlinks: new Map(),
+    elf: new Map(),
+    conf: new Map(),
+  };
+  for (const f of deb.files) {
+    const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+    if (f.type === 'directory') ld.dirs.push(f.path);
+    else if (f.type === 'symlink') ld.symlinks.set(f.path, f.linkname ?? '');
+    else if (f.type === 'hardlink') ld.hardlinks.set(f.path, f.linkname ?? '');
+    else if (f.data) {
+      if (isDsoName(name)) ld.elf.set(f.path, readElf(bufferSource(f.data)));
+      if (LD_CONF.test(f.path)) ld.conf.set(f.path, Buffer.from(f.data).toString('latin1'));
+    }
+  }
+  return ld;
 }
 
 const CERT = /^usr\/share\/ca-certificates\/(.+\.crt)$/;
@@ -54,6 +93,7 @@ export function debMeta(name: string, architecture: string, deb: Deb): DebMeta {
     paths: deb.files.map((f) => f.path),
     conffileMd5,
     certs,
+    ld: debLdFacts(deb),
   };
 }
 
@@ -70,6 +110,13 @@ export function formatDebMeta(m: DebMeta): string {
     paths: m.paths,
     conffileMd5: Object.fromEntries(m.conffileMd5),
     certs: b64(m.certs),
+    ld: {
+      dirs: m.ld.dirs,
+      symlinks: Object.fromEntries(m.ld.symlinks),
+      hardlinks: Object.fromEntries(m.ld.hardlinks),
+      elf: Object.fromEntries(m.ld.elf),
+      conf: Object.fromEntries(m.ld.conf),
+    },
   });
 }
 
@@ -81,6 +128,13 @@ export function parseDebMeta(text: string): DebMeta {
     paths: string[];
     conffileMd5: Record<string, string>;
     certs: Record<string, string>;
+    ld: {
+      dirs: string[];
+      symlinks: Record<string, string>;
+      hardlinks: Record<string, string>;
+      elf: Record<string, ElfResult>;
+      conf: Record<string, string>;
+    };
   };
   return {
     name: o.name,
@@ -89,5 +143,12 @@ export function parseDebMeta(text: string): DebMeta {
     paths: o.paths,
     conffileMd5: new Map(Object.entries(o.conffileMd5)),
     certs: unb64(o.certs),
+    ld: {
+      dirs: o.ld.dirs,
+      symlinks: new Map(Object.entries(o.ld.symlinks)),
+      hardlinks: new Map(Object.entries(o.ld.hardlinks)),
+      elf: new Map(Object.entries(o.ld.elf)),
+      conf: new Map(Object.entries(o.ld.conf)),
+    },
   };
 }

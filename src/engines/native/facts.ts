@@ -132,6 +132,8 @@ export function baseFacts(tree: BaseTree, reference: string): BaseFacts {
     );
   const shadow = text(tree, 'etc/shadow');
   const gshadow = text(tree, 'etc/gshadow');
+  const subuid = text(tree, 'etc/subuid');
+  const subgid = text(tree, 'etc/subgid');
   const topLinks = new Map<string, string>();
   for (const dir of ['bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32']) {
     const node = tree.get(dir);
@@ -174,6 +176,8 @@ export function baseFacts(tree: BaseTree, reference: string): BaseFacts {
       group,
       ...(shadow !== undefined ? { shadow } : {}),
       ...(gshadow !== undefined ? { gshadow } : {}),
+      ...(subuid !== undefined ? { subuid } : {}),
+      ...(subgid !== undefined ? { subgid } : {}),
     },
     topLinks,
     alternatives,

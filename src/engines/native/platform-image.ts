@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { readDeb } from '../../debian/deb.js';
 import { KuboxError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs.js';
-import { scriptEffects } from '../../dpkg/maintscripts.js';
 import type { FileEntry } from '../../oci/file-entry.js';
 import { appendLayers, canonicalJson, manifestFor } from '../../image/append.js';
 import { whiteout, writeLayer, type LayerBlob } from '../../image/write-layer.js';
@@ -31,11 +30,15 @@ import {
   binaryLayer,
   debLayer,
   repositoryFiles,
+  scriptDebs,
   stateLayer,
+  systemAccounts,
   userLayer,
   type DebInput,
 } from './assemble.js';
 import type { PlatformBase } from './base.js';
+import { ldCacheLayerEntries, ldSoCache, readBaseLdFacts } from './ld-cache-entry.js';
+import { baseViewDigest, byArchitecture } from './shared-layer.js';
 import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
 import { parseDpkgFilters } from './dpkg-filter.js';
 import type { Lock, LockedDeb } from './lock.js';
@@ -48,10 +51,15 @@ import { RUN_SHELL } from '../../spec/constants.js';
  * version is part of the key too): old cache entries then miss.
  */
 // 5: console-script launchers in single quotes, as pip writes them; 6: each package's dpkg
-// info files in its own layer, hard links to filtered paths copied, existing dirs kept as they are.
-const LAYER_FORMAT = 6;
+// info files in its own layer, hard links to filtered paths copied, existing dirs kept as they are;
+// 8: maintainer scripts' file effects (mkdir, chown, chmod, statoverride, diversions, system
+// users' homes) in the state layer, fresh-install conditions evaluated, adduser's shadow line
+// (7 was a development state that left the base's diversions out); 9: dpkg filters bring back
+// directories and symlinks an include could reach, ld.so.cache in the state layer, subuid and
+// subgid ranges and /run/adduser, Architecture: all packages in layers shared by every platform.
+const LAYER_FORMAT = 9;
 /** Bump when DebMeta (deb-meta.ts) changes shape or content for the same .deb. */
-const DEBMETA_FORMAT = 1;
+const DEBMETA_FORMAT = 3;
 
 interface LayerContent {
   entries: FileEntry[];
@@ -99,13 +107,16 @@ async function cachedLayer(
  * The resolver's order (dependencies first) is kept inside each layer.
  */
 export const DEBIAN_LAYERS = 8;
+/** Layers for `Architecture: all` packages: few and large (vim-runtime), the same for every platform. */
+export const SHARED_DEBIAN_LAYERS = 2;
 export function debianBuckets<T extends { name: string }>(
   debs: readonly T[],
+  count = DEBIAN_LAYERS,
 ): { bucket: number; debs: T[] }[] {
-  const buckets: T[][] = Array.from({ length: DEBIAN_LAYERS }, () => []);
+  const buckets: T[][] = Array.from({ length: count }, () => []);
   for (const d of debs) {
     const h = createHash('sha256').update(d.name).digest().readUInt32BE(0);
-    buckets[h % DEBIAN_LAYERS]!.push(d);
+    buckets[h % count]!.push(d);
   }
   return buckets.map((b, bucket) => ({ bucket, debs: b })).filter((b) => b.debs.length > 0);
 }
@@ -186,12 +197,21 @@ export async function buildPlatform(
   // Whatever is not one of the spec's extra repositories came from Debian's own sources.
   const extra = new Set(plan.spec.apt.repositories.map((r) => r.name));
   const fromDebian = (s: string) => !extra.has(s);
-  // System users packages' postinsts add (adduser --system), in install order.
-  const systemUsers = (await Promise.all(locked.debs.map(metaOf))).flatMap(
-    (m) => scriptEffects(m.name, m.control, m.paths).systemUsers,
-  );
-  const debianDebs = locked.debs.filter((d) => fromDebian(d.source));
+  const metas = await Promise.all(locked.debs.map(metaOf));
+  // System accounts packages' scripts add (adduser/addgroup --system), in the order they run.
+  const systemUsers = systemAccounts(metas);
+  const debianDebs = byArchitecture(locked.debs.filter((d) => fromDebian(d.source)));
   const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
+  // Architecture-independent packages are keyed by the part of the base their unpacking
+  // consults, not by the platform's base: every platform then shares one blob for them.
+  const metaOfDeb = new Map(locked.debs.map((d, i) => [d.sha256, metas[i]!]));
+  const sharedKey = (debs: readonly LockedDeb[]) =>
+    baseViewDigest(
+      debs.map((d) => metaOfDeb.get(d.sha256)!),
+      tree,
+      facts.topLinks,
+      filters,
+    );
 
   const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
     ...(plan.spec.base === SCRATCH
@@ -203,9 +223,14 @@ export async function buildPlatform(
           },
         ]
       : []),
-    ...debianBuckets(debianDebs).map(({ bucket, debs }) => ({
+    ...debianBuckets(debianDebs.specific).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
+      build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
+    })),
+    ...debianBuckets(debianDebs.shared, SHARED_DEBIAN_LAYERS).map(({ bucket, debs }) => ({
+      createdBy: `kubox: Debian packages (all architectures) ${debs.map((d) => d.name).join(' ')}`,
+      key: ['debian-all', bucket, sharedKey(debs), debs.map((d) => d.sha256)],
       build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
     })),
     {
@@ -281,17 +306,36 @@ export async function buildPlatform(
       },
     },
     {
-      createdBy: 'kubox: package state (dpkg database, alternatives, CA certificates)',
+      createdBy:
+        'kubox: package state (dpkg database, script effects, alternatives, CA certificates, ld.so.cache)',
       key: ['state', baseKey, locked.debs.map((d) => d.sha256), [...requested].sort()],
-      build: async () =>
-        stateLayer(
-          await Promise.all(locked.debs.map(metaOf)),
+      build: async () => {
+        // The few packages whose files the scripts chown or chmod are read again for their content.
+        const touched = scriptDebs(metas, tree, facts);
+        const state = stateLayer(
+          metas,
           tree,
           facts,
           filters,
           requested,
           targetArch(platform),
-        ),
+          await readAll(locked.debs.filter((d) => touched.has(d.name))),
+        );
+        // apt's run ends with ldconfig (libc-bin's trigger): the cache over the base's and the new libraries.
+        const baseLd =
+          plan.spec.base === SCRATCH
+            ? { elf: new Map(), conf: new Map() }
+            : await readBaseLdFacts(
+                image.layers.map((l) => blobPath(root, l.digest)),
+                image.descriptor.digest,
+                root,
+              );
+        const ld = ldSoCache(tree, facts.topLinks, baseLd, metas, filters, targetArch(platform));
+        return {
+          entries: [...state.entries, ...ldCacheLayerEntries(ld)],
+          warnings: [...state.warnings, ...ld.warnings],
+        };
+      },
     },
     {
       createdBy: `kubox: user ${plan.user.name} (${plan.user.uid}:${plan.user.gid}), workdir ${plan.spec.workdir}, no apt lists`,

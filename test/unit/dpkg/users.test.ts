@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
 import {
+  addSystemAccounts,
+  addSystemGroup,
   addUser,
   homeEntries,
   loginDefsHomeMode,
@@ -93,4 +95,35 @@ describe('home', () => {
       expect(loginDefsHomeMode(readFileSync('/etc/login.defs', 'utf8'))).toBe(0o755);
     },
   );
+});
+
+describe('system accounts, as adduser 3.134 (bookworm) writes them', () => {
+  it("a system user: useradd --system's shadow line, locked, without ageing fields", () => {
+    // Checked by running bookworm's adduser in the python:3.13-slim base:
+    // redis:x:100:101::/var/lib/redis:/usr/sbin/nologin, redis:!:DAYS::::::, redis:!::
+    const out = addSystemAccounts(BASE, [{ name: 'redis', home: '/var/lib/redis', group: true }], {
+      days: 20787,
+    });
+    expect(out.passwd).toBe(`${BASE.passwd}redis:x:100:101::/var/lib/redis:/usr/sbin/nologin\n`);
+    expect(out.group).toBe(`${BASE.group}redis:x:101:\n`);
+    expect(out.shadow).toBe(`${BASE.shadow}redis:!:20787::::::\n`);
+    expect(out.gshadow).toBe(`${BASE.gshadow}redis:!::\n`);
+  });
+
+  it('addgroup --system: the first free system gid; an existing group stays', () => {
+    const out = addSystemGroup(BASE, 'kvm')!;
+    expect(out.group).toBe(`${BASE.group}kvm:x:101:\n`);
+    expect(out.gshadow).toBe(`${BASE.gshadow}kvm:!::\n`);
+    expect(addSystemGroup(out, 'kvm')).toBe(out);
+    // In order: the group first takes 101, the user 100 with group 102.
+    const both = addSystemAccounts(
+      BASE,
+      [
+        { name: 'kvm', group: true, groupOnly: true },
+        { name: 'svc', group: true },
+      ],
+      { days: 1 },
+    );
+    expect(both.passwd).toContain('svc:x:100:102::/nonexistent:/usr/sbin/nologin\n');
+  });
 });

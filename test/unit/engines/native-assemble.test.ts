@@ -71,6 +71,9 @@ function bookworm(): BaseTree {
   put('etc/group', 'root:x:0:\nshadow:x:42:\n');
   put('etc/shadow', 'root:*:19000:0:99999:7:::\n', 0o640);
   put('etc/gshadow', 'root:*::\nshadow:*::\n', 0o640);
+  // bookworm ships them empty; useradd then gives a new user the first range.
+  put('etc/subuid', '');
+  put('etc/subgid', '');
   put('etc/skel/.bashrc', '# bashrc\n');
   put(
     'usr/lib/os-release',
@@ -230,6 +233,8 @@ describe('native assembly on a bookworm-shaped base', () => {
     expect(Buffer.from(byPath.get('etc/shadow')!.data!).toString()).toContain(
       'kuser:!:19675:0:99999:7:::',
     );
+    for (const ids of ['etc/subuid', 'etc/subgid'])
+      expect(Buffer.from(byPath.get(ids)!.data!).toString()).toBe('kuser:100000:65536\n');
     expect(byPath.get('home/kuser')).toMatchObject({ type: 'directory', uid: 1000, gid: 1000 });
     expect(byPath.get('home/kuser/.bashrc')).toMatchObject({ uid: 1000, gid: 1000 });
     expect(byPath.get('app')).toMatchObject({ type: 'directory', uid: 1000, gid: 1000 });
@@ -366,7 +371,8 @@ describe('adduser --system, as postinsts run it', () => {
     });
     expect(redis.files.passwd).toContain('redis:x:100:101::/var/lib/redis:/usr/sbin/nologin\n');
     expect(redis.files.group).toContain('redis:x:101:\n');
-    expect(redis.files.shadow).toContain('redis:*:20000:0:99999:7:::\n');
+    // adduser runs `useradd --system`: locked, no ageing fields (checked with bookworm's adduser).
+    expect(redis.files.shadow).toContain('redis:!:20000::::::\n');
     expect(redis.files.gshadow).toContain('redis:!::\n');
     const plain = addSystemUser(redis.files, { name: 'svc', group: false }, { days: 20000 })!;
     expect(plain.user).toMatchObject({ uid: 101, gid: 65534, home: '/nonexistent' });

@@ -13,6 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openImage } from '../../../src/image/open.js';
+import type { Image } from '../../../src/image/model.js';
 import { build, loadSpec } from '../../../src/index.js';
 import {
   GOLDEN,
@@ -50,6 +52,21 @@ describe('the golden native build', () => {
       expect(result.lock).toEqual({ path: join(work, 'kubox.lock'), written: false });
       const lock = readFileSync(join(work, 'kubox.lock'));
       expect(lock.equals(readFileSync(join(GOLDEN_FIXTURE, 'kubox.lock')))).toBe(true);
+
+      // Both packages are `Architecture: all`: their layers are one blob for both platforms.
+      const index = await openImage(`oci:${archive}`);
+      if (index.kind !== 'index') throw new Error('the archive holds no index');
+      const shared = await Promise.all(
+        index.manifest.manifests.map(async (d) => {
+          const image = (await index.child(d)) as Image;
+          const history = (image.config.history ?? []).filter((h) => !h.empty_layer);
+          return image.layers
+            .filter((_, i) => history[i]?.created_by?.includes('(all architectures)'))
+            .map((l) => l.digest);
+        }),
+      );
+      expect(shared[0]!.length).toBeGreaterThan(0);
+      expect(shared[1]).toEqual(shared[0]);
     },
   );
 });

@@ -52,6 +52,41 @@ describe('script tree', () => {
     expect(loops[1]).toEqual({ variable: 'i', items: undefined });
   });
 
+  it('keeps the branches of if and case, and marks function bodies', () => {
+    const script = parseScript(
+      'if [ "$1" = a ]; then x; elif b; then y; else z; fi\ncase "$1" in (a|b*) p ;; *) q ;; esac\nf() { r; }\n',
+    );
+    const [ifs, cases, def] = script.body.map(
+      (c) => c.pipelines[0]!.commands[0] as CompoundCommand,
+    );
+    const first = (l: { pipelines: { commands: unknown[] }[] }[]) =>
+      l.map((c) => (c.pipelines[0]!.commands[0] as { words: WordToken[] }).words[0]!.value);
+    expect(ifs!.clause?.kind).toBe('if');
+    if (ifs!.clause?.kind !== 'if') return;
+    expect(
+      ifs!.clause.branches.map((b) => [b.condition && first(b.condition), first(b.body)]),
+    ).toEqual([
+      [['['], ['x']],
+      [['b'], ['y']],
+      [undefined, ['z']],
+    ]);
+    // body still lists every command, for the linter.
+    expect(first(ifs!.body)).toEqual(['[', 'x', 'b', 'y', 'z']);
+    expect(cases!.clause?.kind).toBe('case');
+    if (cases!.clause?.kind !== 'case') return;
+    expect(cases!.clause.subject?.raw).toBe('"$1"');
+    expect(
+      cases!.clause.branches.map((b) => [b.patterns.map((p) => p.raw), first(b.body)]),
+    ).toEqual([
+      [['a', 'b*'], ['p']],
+      [['*'], ['q']],
+    ]);
+    expect(def!.defines).toBe('f');
+    expect(ifs!.defines).toBeUndefined();
+    // ${1} is the first positional parameter, as $1.
+    expect(words('${1} "${2}"').map((w) => w.parts)).toEqual([[{ param: '1' }], [{ param: '2' }]]);
+  });
+
   it('names the functions defined, with or without the function keyword', () => {
     const script = parseScript('f() { a; }\nfunction g() {\n b\n}\ng\n');
     expect(script.functions).toEqual(['f', 'g']);

@@ -4,7 +4,10 @@
  * ships, offline, on an OCI layout directory) must find the same deb and
  * pypi packages; ajv validates against CycloneDX 1.6's official schema; and
  * Debian trixie's python3-cyclonedx-lib strict validator accepts the BOM
- * (in the container scripts/test-env/cyclonedx-trixie.sh builds).
+ * (in the container scripts/test-env/cyclonedx-trixie.sh builds). Trivy
+ * also holds the engines to each other (issue 12): the native and buildx
+ * images of the same spec give the same components, of every type, and every
+ * locked .deb and wheel is among them.
  *
  * linux/amd64 only: the package sets do not depend on the platform, and the
  * Trivy build here is amd64's.
@@ -29,7 +32,7 @@ import {
   type E2eEnv,
 } from '../support/e2e-env.js';
 import { cyclonedxValidator, spdxValidator } from '../unit/sbom/schemas.js';
-import { cyclonedxPurls, spdxPurls } from '../unit/sbom/purl-set.js';
+import { canonicalPurl, cyclonedxPurls, spdxPurls } from '../unit/sbom/purl-set.js';
 
 const TRIVY = fileURLToPath(
   new URL(
@@ -119,8 +122,34 @@ async function pythonValidate(text: string): Promise<string> {
 }
 
 /**
- * Both checks Trivy and the validators make, for one image. Returns the Go
- * modules Trivy reports (what it found in binaries no package database owns).
+ * Every component Trivy lists, of every type (deb, pypi, golang, and its OS
+ * component), by purl (which carries the version) or, without one, by type,
+ * name and version; sorted, duplicates kept: the same package found twice is
+ * two findings to a scanner.
+ */
+function trivyComponents(bom: unknown): string[] {
+  const out: string[] = [];
+  const walk = (components: unknown) => {
+    for (const c of (components as
+      | { purl?: string; type?: string; name?: string; version?: string; components?: unknown }[]
+      | undefined) ?? []) {
+      out.push(c.purl ?? `${c.type}:${c.name}@${c.version ?? ''}`);
+      walk(c.components);
+    }
+  };
+  walk((bom as { components?: unknown }).components);
+  return out.sort();
+}
+
+/** "deb/NAME@VERSION" or "pypi/NAME@VERSION" (epoch in the version, PEP 503 name) of a Trivy purl. */
+function packageKey(purl: string): string | undefined {
+  const m = /^pkg:(deb|pypi)\/(?:[^/@]+\/)?([^/@]+)@([^?]+)/.exec(canonicalPurl(purl) ?? '');
+  return m ? `${m[1]}/${m[2]}@${m[3]}` : undefined;
+}
+
+/**
+ * Both checks Trivy and the validators make, for one image. Returns every
+ * component Trivy lists (`trivyComponents`), to compare the two engines' images.
  */
 async function checkAgainstTrivy(archive: string, model: SbomModel): Promise<string[]> {
   const layout = join(work, `layout-${Date.now()}`);
@@ -157,11 +186,11 @@ async function checkAgainstTrivy(archive: string, model: SbomModel): Promise<str
   const broken = JSON.parse(cdxText) as { components: { type: string }[] };
   broken.components[1]!.type = 'deb-package';
   expect(await pythonValidate(JSON.stringify(broken))).toMatch(/^INVALID: /);
-  return (JSON.stringify(trivyDoc).match(/"purl":"pkg:golang\/[^"]+"/g) ?? []).sort();
+  return trivyComponents(trivyDoc);
 }
 
-/** Trivy's Go modules in the native image, to compare with the buildx image's. */
-let nativeGolang: string[] = [];
+/** Trivy's components in the native image, to compare with the buildx image's. */
+let nativeTrivy: string[] = [];
 
 describe('kubox sbom agrees with a real Trivy', () => {
   let nativeArchive: string;
@@ -185,7 +214,20 @@ describe('kubox sbom agrees with a real Trivy', () => {
 
     const model = await sbomFor(await openImage(`oci:${nativeArchive}`), { lock });
     expect(model.image.platform).toBe(PLATFORM);
-    nativeGolang = await checkAgainstTrivy(nativeArchive, model);
+    nativeTrivy = await checkAgainstTrivy(nativeArchive, model);
+  });
+
+  it('native engine: a real Trivy finds every locked .deb and wheel, at its locked version', () => {
+    const found = new Set(nativeTrivy.map(packageKey).filter((k) => k !== undefined));
+    const locked = lock.platforms[PLATFORM]!;
+    const wanted = [
+      ...locked.debs.map((d) => `deb/${d.name}@${d.version}`),
+      ...locked.wheels.map(
+        (w) => `pypi/${w.name.replace(/[-_.]+/g, '-').toLowerCase()}@${w.version}`,
+      ),
+    ];
+    expect(wanted.length).toBeGreaterThan(80);
+    expect(wanted.filter((k) => !found.has(k))).toEqual([]);
   });
 
   it('native engine with the lock: every .deb and wheel has its URL and sha256, the binaries are listed', async () => {
@@ -267,10 +309,24 @@ describe('kubox sbom agrees with a real Trivy', () => {
     const model = await sbomFor(await openImage(`oci:${archive}`));
     // Without a lock the base comes from the labels the build set.
     expect(model.base?.digest).toBe(env.base.split('@')[1]);
-    const golang = await checkAgainstTrivy(archive, model);
-    // Trivy skips a binary dpkg owns only when its .list is in the binary's own layer: the
-    // native engine writes it there (issue 12), so kubectl's Go modules are not reported in
-    // one image and not the other: a scan of either finds the same things.
-    expect(nativeGolang).toEqual(golang);
+    const buildxTrivy = await checkAgainstTrivy(archive, model);
+    // The same components, every type, in both images: a scan of either finds the same
+    // things. (Trivy skips a binary dpkg owns only when its .list is in the binary's own
+    // layer: the native engine writes it there, issue 12, so kubectl's Go modules are not
+    // reported in one image and not the other.)
+    expect(nativeTrivy.length).toBeGreaterThan(150);
+    const minus = (a: string[], b: string[]) => {
+      const left = [...b];
+      return a.filter((x) => {
+        const i = left.indexOf(x);
+        if (i < 0) return true;
+        left.splice(i, 1);
+        return false;
+      });
+    };
+    expect({
+      onlyNative: minus(nativeTrivy, buildxTrivy),
+      onlyBuildx: minus(buildxTrivy, nativeTrivy),
+    }).toEqual({ onlyNative: [], onlyBuildx: [] });
   });
 });

@@ -9,6 +9,7 @@
  */
 import { KuboxError } from '../errors.js';
 import type { FileEntry } from '../oci/file-entry.js';
+import type { SystemAccount } from './script-ops.js';
 
 export interface UserFiles {
   passwd: string;
@@ -197,7 +198,7 @@ function firstFree(table: string[][]): number | undefined {
  */
 export function addSystemUser(
   files: UserFiles,
-  su: { name: string; home?: string; group: boolean; ingroup?: string; shell?: string },
+  su: Omit<SystemAccount, 'groupOnly'>,
   opts: { days: number },
 ): { files: UserFiles; user: User; existed?: true } | undefined {
   const passwd = rows(files.passwd);
@@ -260,14 +261,7 @@ export function addSystemGroup(files: UserFiles, name: string): UserFiles | unde
  */
 export function addSystemAccounts(
   files: UserFiles,
-  accounts: readonly {
-    name: string;
-    home?: string;
-    group: boolean;
-    ingroup?: string;
-    shell?: string;
-    groupOnly?: true;
-  }[],
+  accounts: readonly SystemAccount[],
   opts: { days: number },
 ): UserFiles {
   let out = files;

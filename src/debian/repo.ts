@@ -19,6 +19,7 @@ import { HttpError } from '../http/error.js';
 import { writeFileAtomic } from '../fs.js';
 import { ControlError, parseParagraphs, RelationParser, scanFields } from './control.js';
 import { describeKeys } from './keyring.js';
+import { IndexedPackage, type RelationField, type StoredPackage } from './indexed-package.js';
 import { multiArchOf, type PackageRecord } from './resolve.js';
 import {
   byHashUrl,
@@ -189,36 +190,46 @@ const FIELDS = [
 ] as const;
 type Row = (string | undefined)[];
 
+/** Pre-Depends .. Breaks, in FIELDS' order (columns 5 to 9 of a row). */
+const RELATION_FIELDS: readonly RelationField[] = [
+  'preDepends',
+  'depends',
+  'recommends',
+  'conflicts',
+  'breaks',
+];
+
 /**
  * A record as the derived cache stores it: independent of the source it was
- * read from (url and source are added on load), empty relation lists left out.
+ * read from (url and source are added on load), relations as written (parsed
+ * when the resolver asks: indexed-package.ts), empty ones left out.
  */
-type StoredRecord = Omit<PackageRecord, 'url' | 'source'>;
-
-function storedRecord(row: Row, relations: RelationParser, where: string): StoredRecord {
+function storedRecord(row: Row, relations: RelationParser, where: string): StoredPackage {
   const [name = '', version = '', architecture = 'all', essential, multiArch] = row;
-  const [pre, dep, rec, con, brk, prov, filename, sha256, size] = row.slice(5);
+  const [prov, filename, sha256, size] = row.slice(10);
   const ma = multiArchOf(multiArch);
+  const out: StoredPackage = { name, version, architecture };
+  if (essential === 'yes') out.essential = true;
+  if (ma) out.multiArch = ma;
+  const raw: Partial<Record<RelationField, string>> = {};
+  RELATION_FIELDS.forEach((field, i) => {
+    const value = row[5 + i]?.trim();
+    if (value) raw[field] = value;
+  });
+  if (Object.keys(raw).length > 0) out.relations = raw;
+  // Provides is read for every package (the index of virtual names), so it is parsed now.
   try {
-    const out: Partial<StoredRecord> = { name, version, architecture };
-    if (essential === 'yes') out.essential = true;
-    if (ma) out.multiArch = ma;
-    if (pre) out.preDepends = relations.parse(pre);
-    if (dep) out.depends = relations.parse(dep);
-    if (rec) out.recommends = relations.parse(rec);
-    if (con) out.conflicts = relations.parse(con);
-    if (brk) out.breaks = relations.parse(brk);
     if (prov) out.provides = relations.parse(prov).flat();
-    if (filename) out.filename = filename;
-    if (sha256) out.sha256 = sha256.toLowerCase();
-    if (size) out.size = Number.parseInt(size, 10);
-    return out as StoredRecord;
   } catch (e) {
     if (!(e instanceof ControlError)) throw e;
     throw new KuboxError('integrity', `${where}: package ${name} ${version}: ${e.message}`, {
       cause: e,
     });
   }
+  if (filename) out.filename = filename;
+  if (sha256) out.sha256 = sha256.toLowerCase();
+  if (size) out.size = Number.parseInt(size, 10);
+  return out;
 }
 
 /**
@@ -227,16 +238,17 @@ function storedRecord(row: Row, relations: RelationParser, where: string): Store
  * Packages.xz (63k packages, 340k relation atoms) takes seconds, reading
  * them back as JSON a fraction of that. Keyed by the compressed index's
  * sha256 from the signed InRelease, so it is exactly as trustworthy as the
- * cached index itself. Bump the version when StoredRecord changes.
+ * cached index itself. Bump the version when StoredPackage changes (v2: relations
+ * kept as written).
  */
 function derivedPath(cache: ContentCache, sha256: string): string {
-  return join(cache.root, 'derived', 'packages-v1', `${sha256}.json`);
+  return join(cache.root, 'derived', 'packages-v2', `${sha256}.json`);
 }
 
-async function readDerived(path: string): Promise<StoredRecord[] | undefined> {
+async function readDerived(path: string): Promise<StoredPackage[] | undefined> {
   try {
     const records = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    return Array.isArray(records) ? (records as StoredRecord[]) : undefined;
+    return Array.isArray(records) ? (records as StoredPackage[]) : undefined;
   } catch {
     return undefined;
   }
@@ -260,7 +272,7 @@ async function indexRecords(
   release: Release,
   loc: IndexLocation,
   cache: ContentCache,
-): Promise<StoredRecord[]> {
+): Promise<StoredPackage[]> {
   const entry = release.files.get(loc.path)!;
   const derived = derivedPath(cache, entry.sha256);
   const cached = await readDerived(derived);
@@ -328,21 +340,19 @@ export async function fetchPackages(
       return indexRecords(release, loc, cache);
     }),
   );
-  for (const rows of all) {
-    for (const r of rows) {
-      // Fill in what the stored form leaves out; the objects are fresh from JSON, so filling in place is safe.
-      const rec = r as PackageRecord;
-      rec.essential ??= false;
-      rec.preDepends ??= [];
-      rec.depends ??= [];
-      rec.recommends ??= [];
-      rec.conflicts ??= [];
-      rec.breaks ??= [];
-      rec.provides ??= [];
-      if (rec.filename) rec.url = poolUrl(source, rec.filename);
-      rec.source = source.name;
-      out.push(rec);
-    }
-  }
+  // One parser per fetch: an atom ("libc6 (>= 2.34)") met again is the same frozen object.
+  const parser = new RelationParser();
+  all.forEach((rows, i) => {
+    const where = `${release.url} ${components[i] || 'Packages'}`;
+    for (const r of rows)
+      out.push(
+        new IndexedPackage(r, {
+          source: source.name,
+          ...(r.filename ? { url: poolUrl(source, r.filename) } : {}),
+          where,
+          parser,
+        }),
+      );
+  });
   return out;
 }

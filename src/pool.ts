@@ -25,3 +25,16 @@ export async function pool<T>(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
   if (failed) throw failure;
 }
+
+/** `pool`, keeping each item's result at its item's index. */
+export async function poolMap<T, R>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  await pool([...items.keys()], size, async (i) => {
+    results[i] = await fn(items[i]!);
+  });
+  return results;
+}

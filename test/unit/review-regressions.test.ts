@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { pool } from '../../src/pool.js';
+import { pool, poolMap } from '../../src/pool.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { CLI_TEST_TIMEOUT, kubox } from '../support/cli.js';
@@ -119,6 +119,19 @@ describe('pool', () => {
     await expect(result).rejects.toThrow('boom 2');
     expect(running).toBe(0);
     expect(started.length).toBeLessThan(items.length);
+  });
+
+  it('poolMap keeps each result at its item, whatever finishes first, at most `size` at a time', async () => {
+    let running = 0;
+    let most = 0;
+    const out = await poolMap([30, 5, 20, 1, 10], 2, async (ms) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, ms));
+      running--;
+      return ms * 2;
+    });
+    expect(out).toEqual([60, 10, 40, 2, 20]);
+    expect(most).toBe(2);
   });
 });
 

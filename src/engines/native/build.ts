@@ -24,7 +24,7 @@ import type { BuildOptions, BuildRequest, BuiltImage } from '../options.js';
 import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
 import { lockFor, lockState } from './lock-policy.js';
-import { buildPlatform, type BuiltPlatform } from './platform-image.js';
+import { buildPlatform } from './platform-image.js';
 
 export async function buildNative(
   plan: Plan,
@@ -92,26 +92,29 @@ export async function buildNative(
   });
   const labels = { ...plan.labels, ...buildLabels(new Date(createdEpoch * 1000), info.revision) };
   log(`assembling ${wanted.map((b) => b.platform).join(', ')}`);
-  // One platform at a time: each already keeps every core busy with its layers, and
-  // holding two platforms' unpacked packages at once would double the peak memory.
-  const built: BuiltPlatform[] = [];
-  for (const b of wanted) {
-    const one = await buildPlatform(
-      plan,
-      b,
-      lock,
-      files,
-      keyrings,
-      args,
-      epoch,
-      createdEpoch,
-      labels,
-      root,
-    );
-    const fresh = one.layers.filter((l) => !l.cached).length;
-    log(`${one.platform}: ${fresh} of ${one.layers.length} layers built, the rest from the cache`);
-    built.push(one);
-  }
+  // Every platform at once: one platform's work leaves cores idle (its main thread waits on
+  // zlib and xz threads), and a layer both share is built once (cachedLayer).
+  const built = await Promise.all(
+    wanted.map(async (b) => {
+      const one = await buildPlatform(
+        plan,
+        b,
+        lock,
+        files,
+        keyrings,
+        args,
+        epoch,
+        createdEpoch,
+        labels,
+        root,
+      );
+      const fresh = one.layers.filter((l) => !l.cached).length;
+      log(
+        `${one.platform}: ${fresh} of ${one.layers.length} layers built, the rest from the cache`,
+      );
+      return one;
+    }),
+  );
 
   const indexBytes = canonicalJson(indexFor(built.map((b) => b.image.descriptor)));
   await storeBlob(root, indexBytes);

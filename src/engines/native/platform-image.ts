@@ -23,6 +23,7 @@ import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
 import { wheelArch } from '../../python/target.js';
 import { installWheel } from '../../python/wheel.js';
+import { poolMap } from '../../pool.js';
 import { SCRATCH } from '../../spec/schema.js';
 import { kuboxVersion } from '../../version.js';
 import { expandArgs } from './args.js';
@@ -67,17 +68,35 @@ interface LayerContent {
   warnings?: string[];
 }
 
-async function cachedLayer(
+type CachedLayer = { blob?: LayerBlob; warnings: string[]; cached: boolean };
+/** Layers being built now, by record path: platforms built at once share an arch-all layer. */
+const building = new Map<string, Promise<CachedLayer>>();
+
+function cachedLayer(
   root: string,
   key: unknown,
   build: () => Promise<LayerContent>,
   mtime: number,
-): Promise<{ blob?: LayerBlob; warnings: string[]; cached: boolean }> {
+): Promise<CachedLayer> {
   const id = createHash('sha256')
     // Every file's mtime is the epoch: it is an input like the packages are.
     .update(JSON.stringify({ format: LAYER_FORMAT, kubox: kuboxVersion(), mtime, key }))
     .digest('hex');
   const record = join(root, 'layers', `${id}.json`);
+  let pending = building.get(record);
+  if (!pending) {
+    pending = cachedLayerAt(root, record, build, mtime).finally(() => building.delete(record));
+    building.set(record, pending);
+  }
+  return pending;
+}
+
+async function cachedLayerAt(
+  root: string,
+  record: string,
+  build: () => Promise<LayerContent>,
+  mtime: number,
+): Promise<CachedLayer> {
   if (existsSync(record)) {
     const saved = JSON.parse(await readFile(record, 'utf8')) as {
       blob: Omit<LayerBlob, 'path'> | null;
@@ -107,6 +126,8 @@ async function cachedLayer(
  * The resolver's order (dependencies first) is kept inside each layer.
  */
 export const DEBIAN_LAYERS = 8;
+/** Package layers built at once: enough to keep both cores busy, few enough to bound memory. */
+const PACKAGE_LAYERS_AT_ONCE = 2;
 /** Layers for `Architecture: all` packages: few and large (vim-runtime), the same for every platform. */
 export const SHARED_DEBIAN_LAYERS = 2;
 export function debianBuckets<T extends { name: string }>(
@@ -164,8 +185,9 @@ export async function buildPlatform(
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
-  // Each .deb is read at most once: for the layers that miss the cache, and for dpkg
-  // metadata the first time a package is seen (metaOf keeps it by the .deb's sha256).
+  // A .deb is read once for its layer and its dpkg metadata (metaOf keeps that by the .deb's
+  // sha256), and dropped when its layer is built: a platform's unpacked packages are never all
+  // held at once.
   const reads = new Map<string, Promise<DebInput>>();
   const readOne = (d: LockedDeb) => {
     let p = reads.get(d.sha256);
@@ -181,6 +203,7 @@ export async function buildPlatform(
     return p;
   };
   const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
+  const release = (debs: readonly LockedDeb[]) => debs.forEach((d) => reads.delete(d.sha256));
   const metaOf = async (d: LockedDeb): Promise<DebMeta> => {
     const path = join(
       root,
@@ -197,23 +220,32 @@ export async function buildPlatform(
   // Whatever is not one of the spec's extra repositories came from Debian's own sources.
   const extra = new Set(plan.spec.apt.repositories.map((r) => r.name));
   const fromDebian = (s: string) => !extra.has(s);
-  const metas = await Promise.all(locked.debs.map(metaOf));
-  // System accounts packages' scripts add (adduser/addgroup --system), in the order they run.
-  const systemUsers = systemAccounts(metas);
   const debianDebs = byArchitecture(locked.debs.filter((d) => fromDebian(d.source)));
   const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
   // Architecture-independent packages are keyed by the part of the base their unpacking
   // consults, not by the platform's base: every platform then shares one blob for them.
-  const metaOfDeb = new Map(locked.debs.map((d, i) => [d.sha256, metas[i]!]));
+  const sharedMetas = new Map(
+    await Promise.all(debianDebs.shared.map(async (d) => [d.sha256, await metaOf(d)] as const)),
+  );
   const sharedKey = (debs: readonly LockedDeb[]) =>
     baseViewDigest(
-      debs.map((d) => metaOfDeb.get(d.sha256)!),
+      debs.map((d) => sharedMetas.get(d.sha256)!),
       tree,
       facts.topLinks,
       filters,
     );
+  /** A layer of packages: their metadata taken while they are unpacked, then they are let go. */
+  const packageLayer = async (debs: readonly LockedDeb[], extra: FileEntry[] = []) => {
+    const inputs = await readAll(debs);
+    await Promise.all(debs.map(metaOf));
+    const entries = [...debLayer(inputs, tree, facts, filters), ...extra];
+    release(debs);
+    return { entries };
+  };
 
-  const specs: { createdBy: string; key: unknown; build: () => Promise<LayerContent> }[] = [
+  type LayerSpec = { createdBy: string; key: unknown; build: () => Promise<LayerContent> };
+  // The layers that unpack .debs, a few at a time (memory: each holds its packages unpacked).
+  const packageSpecs: LayerSpec[] = [
     ...(plan.spec.base === SCRATCH
       ? [
           {
@@ -226,12 +258,12 @@ export async function buildPlatform(
     ...debianBuckets(debianDebs.specific).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
-      build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
+      build: () => packageLayer(debs),
     })),
     ...debianBuckets(debianDebs.shared, SHARED_DEBIAN_LAYERS).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages (all architectures) ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian-all', bucket, sharedKey(debs), debs.map((d) => d.sha256)],
-      build: async () => ({ entries: debLayer(await readAll(debs), tree, facts, filters) }),
+      build: () => packageLayer(debs),
     })),
     {
       createdBy: `kubox: apt repositories ${plan.spec.apt.repositories.map((r) => r.name).join(', ')}`,
@@ -247,10 +279,10 @@ export async function buildPlatform(
         ]),
         repoDebs.map((d) => d.sha256),
       ],
-      build: async () => ({
-        entries: [
-          ...debLayer(await readAll(repoDebs), tree, facts, filters),
-          ...repositoryFiles(
+      build: () =>
+        packageLayer(
+          repoDebs,
+          repositoryFiles(
             plan.spec.apt.repositories.map((r) => ({
               name: r.name,
               url: expandArgs(r.url, args, `apt.repositories (${r.name}).url`),
@@ -259,9 +291,11 @@ export async function buildPlatform(
               keyring: keyrings.get(r.name)!,
             })),
           ),
-        ],
-      }),
+        ),
     },
+  ];
+  // Layers that need no package: built beside the package layers.
+  const independentSpecs: LayerSpec[] = [
     {
       createdBy: `kubox: binaries ${plan.spec.binaries.map((b) => b.name).join(', ')}`,
       key: [
@@ -305,6 +339,17 @@ export async function buildPlatform(
         return { entries };
       },
     },
+  ];
+  const run = (s: LayerSpec) => cachedLayer(root, s.key, s.build, epoch);
+  const independent = Promise.all(independentSpecs.map(run));
+  independent.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+  const packageGot = await poolMap(packageSpecs, PACKAGE_LAYERS_AT_ONCE, run);
+
+  // Every package's metadata is in the derived cache now: dpkg's state and the accounts.
+  const metas = await Promise.all(locked.debs.map(metaOf));
+  // System accounts packages' scripts add (adduser/addgroup --system), in the order they run.
+  const systemUsers = systemAccounts(metas);
+  const stateSpecs: LayerSpec[] = [
     {
       createdBy:
         'kubox: package state (dpkg database, script effects, alternatives, CA certificates, ld.so.cache)',
@@ -344,8 +389,9 @@ export async function buildPlatform(
     },
   ];
 
-  // Independent layers compress in parallel on zlib's thread pool; their order stays the spec's.
-  const got = await Promise.all(specs.map((s) => cachedLayer(root, s.key, s.build, epoch)));
+  // Layers compress in parallel on zlib's thread pool; their order in the image stays this one.
+  const specs = [...packageSpecs, ...independentSpecs, ...stateSpecs];
+  const got = [...packageGot, ...(await independent), ...(await Promise.all(stateSpecs.map(run)))];
   const layers: { blob: LayerBlob; createdBy: string; cached: boolean }[] = [];
   got.forEach((g, i) => {
     warnings.push(...g.warnings);

@@ -138,6 +138,26 @@ function keepOtherPlatforms(
   return { ...resolved, platforms: Object.fromEntries(platforms) };
 }
 
+/**
+ * A platform's wheels from `existing` when a build resolves again only for
+ * what wheels do not depend on (an apt package added, a binary changed): the
+ * same pip inputs and build args, and the same base manifest (its Python).
+ * Asking the index again would give the same answer, or a newer one that only
+ * `kubox lock` should take.
+ */
+export function keptWheels(
+  existing: Lock,
+  changed: readonly string[],
+  platform: string,
+  baseManifest: string,
+): Lock['platforms'][string]['wheels'] | undefined {
+  const pipInput = (k: string) =>
+    k === 'pip' || k.startsWith('pip.') || k === 'args' || k === 'base';
+  if (changed.some(pipInput)) return undefined;
+  const locked = existing.platforms[platform];
+  return locked?.base.manifest === baseManifest ? locked.wheels : undefined;
+}
+
 /** The lock to build from: the existing one when it answers this spec, else a fresh resolution. */
 export async function lockFor(
   plan: Plan,
@@ -163,6 +183,9 @@ export async function lockFor(
     sourceDateEpoch: existing?.sourceDateEpoch ?? buildEpoch(process.env, info),
     log,
     optional,
+    ...(existing
+      ? { keptWheels: (p: string, m: string) => keptWheels(existing, changed, p, m) }
+      : {}),
   });
   if (existing) keepKeys(existing, lock);
   await writeLock(path, lock);

@@ -36,6 +36,11 @@ export interface ResolveInput {
    * it, say) is left out of the lock with a warning instead of failing the build.
    */
   optional?: readonly string[];
+  /**
+   * A platform's wheels from the lock being replaced, when nothing they were
+   * resolved from changed (see `keptWheels`): kept instead of asking the index again.
+   */
+  keptWheels?: (platform: string, baseManifest: string) => LockedPlatform['wheels'] | undefined;
 }
 
 /** The official python images say their exact version in PYTHON_VERSION; markers may need it. */
@@ -217,7 +222,11 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
 
     let wheels: LockedPlatform['wheels'] = [];
     const pipRequests = spec.pip.packages.map(packageName);
-    if (pipRequests.length > 0) {
+    const kept = input.keptWheels?.(platform, image.descriptor.digest);
+    if (kept) {
+      wheels = kept;
+      log(`${platform}: ${wheels.length} Python wheels kept from the lock (pip inputs unchanged)`);
+    } else if (pipRequests.length > 0) {
       if (!facts.python)
         throw new KuboxError(
           'build-failed',

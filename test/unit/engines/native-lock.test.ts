@@ -11,6 +11,7 @@ import {
   writeLock,
   type Lock,
 } from '../../../src/engines/native/lock.js';
+import { keptWheels } from '../../../src/engines/native/lock-policy.js';
 import { loadPreset } from '../../../src/spec/load.js';
 import { KuboxError } from '../../../src/errors.js';
 import { CLI_TEST_TIMEOUT } from '../../support/cli.js';
@@ -141,5 +142,33 @@ describe('kubox lock --platform', { timeout: CLI_TEST_TIMEOUT }, () => {
       "--platform linux/s390x: not among the spec's platforms (linux/amd64, linux/arm64)",
     );
     expect(other.stderr).toContain('add it to platforms: in kubox.yaml first');
+  });
+});
+
+describe("a build's re-resolution keeps the lock's wheels when pip's inputs did not change", () => {
+  const lock = sampleLock();
+  const wheel = {
+    name: 'httpie',
+    requested: true,
+    version: '3.2.4',
+    filename: 'httpie-3.2.4-py3-none-any.whl',
+    url: 'http://pypi.example/httpie-3.2.4-py3-none-any.whl',
+    sha256: 'e'.repeat(64),
+  };
+  lock.platforms['linux/amd64']!.wheels = [wheel];
+  const manifest = lock.platforms['linux/amd64']!.base.manifest;
+
+  it('keeps them after an apt package or a binary changed, for the same base', () => {
+    expect(keptWheels(lock, ['apt.packages'], 'linux/amd64', manifest)).toEqual([wheel]);
+    expect(keptWheels(lock, ['binaries', 'apt.mirror'], 'linux/amd64', manifest)).toEqual([wheel]);
+  });
+
+  it('resolves again when pip, the build args or the base changed, or the platform is new', () => {
+    for (const changed of [['pip.packages'], ['pip.indexUrl'], ['args'], ['base']])
+      expect(keptWheels(lock, changed, 'linux/amd64', manifest)).toBeUndefined();
+    expect(
+      keptWheels(lock, ['apt.packages'], 'linux/amd64', `sha256:${'f'.repeat(64)}`),
+    ).toBeUndefined();
+    expect(keptWheels(lock, ['apt.packages'], 'linux/arm64', manifest)).toBeUndefined();
   });
 });

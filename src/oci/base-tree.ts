@@ -14,6 +14,7 @@ import { Decompress as ZstdDecompress } from 'fzstd';
 import { extract, type Header } from 'tar-stream';
 import { KuboxError } from '../errors.js';
 import { comparePaths } from '../image/write-layer.js';
+import { walkSymlinks } from './symlink-walk.js';
 
 export interface TreeNode {
   type: 'file' | 'directory' | 'symlink' | 'hardlink';
@@ -27,8 +28,6 @@ export interface TreeNode {
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
-/** Linux's MAXSYMLINKS: more expansions than this while resolving is a loop. */
-const MAX_SYMLINKS = 40;
 
 /** "./usr/bin/", "/usr/bin" and "usr/bin" all name "usr/bin"; the root is "". */
 export function normalizePath(path: string): string {
@@ -92,29 +91,12 @@ export class BaseTree {
    * start again from the root; ".." never climbs above it.
    */
   resolve(path: string, followFinal = false): string {
-    let rest = normalizePathParts(path);
-    const out: string[] = [];
-    let hops = 0;
-    while (rest.length > 0) {
-      const part = rest.shift()!;
-      if (part === '..') {
-        out.pop();
-        continue;
-      }
-      const node = this.nodes.get([...out, part].join('/'));
-      if (node?.type === 'symlink' && (rest.length > 0 || followFinal)) {
-        if (++hops > MAX_SYMLINKS)
-          throw new KuboxError('io', `too many levels of symbolic links resolving /${path}`, {
-            hint: 'the base image has a symlink loop on this path',
-          });
-        const target = node.linkname ?? '';
-        if (target.startsWith('/')) out.length = 0;
-        rest = [...normalizePathParts(target), ...rest];
-        continue;
-      }
-      out.push(part);
-    }
-    return out.join('/');
+    const parts = walkSymlinks(path, (rel) => this.nodes.get(rel), { followFinal });
+    if (!parts)
+      throw new KuboxError('io', `too many levels of symbolic links resolving /${path}`, {
+        hint: 'the base image has a symlink loop on this path',
+      });
+    return parts.join('/');
   }
 
   /** Every path, in layer order (`comparePaths`). */
@@ -175,10 +157,6 @@ export class BaseTree {
       this.ensureParent(parent);
     }
   }
-}
-
-function normalizePathParts(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
 }
 
 type Compression = 'gzip' | 'zstd' | 'none';

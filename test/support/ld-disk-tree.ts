@@ -9,10 +9,7 @@ import { join } from 'node:path';
 import type { ElfResult } from '../../src/elf/elf.js';
 import { readElfFile } from '../../src/elf/read-file.js';
 import { isDsoName, type LdTree } from '../../src/dpkg/ld-so-cache.js';
-
-function norm(path: string): string[] {
-  return path.split('/').filter((p) => p !== '' && p !== '.');
-}
+import { walkSymlinks } from '../../src/oci/symlink-walk.js';
 
 export async function diskLdTree(root: string): Promise<LdTree> {
   const lstat = (path: string) => {
@@ -27,28 +24,16 @@ export async function diskLdTree(root: string): Promise<LdTree> {
     }
   };
   const realpath = (path: string): string | undefined => {
-    let rest = norm(path);
-    const out: string[] = [];
-    let hops = 0;
-    while (rest.length > 0) {
-      const part = rest.shift()!;
-      if (part === '..') {
-        out.pop();
-        continue;
-      }
-      const here = `/${[...out, part].join('/')}`;
-      const type = lstat(here);
-      if (type === undefined) return undefined;
-      if (type === 'symlink') {
-        if (++hops > 40) return undefined;
-        const target = readlinkSync(join(root, here));
-        if (target.startsWith('/')) out.length = 0;
-        rest = [...norm(target), ...rest];
-        continue;
-      }
-      out.push(part);
-    }
-    return `/${out.join('/')}`;
+    const parts = walkSymlinks(
+      path,
+      (rel) => {
+        const type = lstat(`/${rel}`);
+        if (type !== 'symlink') return type && { type };
+        return { type, linkname: readlinkSync(join(root, rel)) };
+      },
+      { followFinal: true, existing: true },
+    );
+    return parts && `/${parts.join('/')}`;
   };
   const list = (dir: string) => {
     try {

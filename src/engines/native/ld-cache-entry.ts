@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { BaseTree } from '../../oci/base-tree.js';
 import { readBaseTree } from '../../oci/base-tree.js';
 import type { FileEntry } from '../../oci/file-entry.js';
+import { walkSymlinks } from '../../oci/symlink-walk.js';
 import { bufferSource, readElf, type ElfResult } from '../../elf/elf.js';
 import {
   isDsoName,
@@ -229,32 +230,12 @@ function overlayTree(
     if (!n) return undefined;
     return n.type === 'hardlink' ? 'file' : (n.type as NodeType);
   };
-  const linkOf = (rel: string) => (nodes.get(rel) ?? tree.get(rel))?.linkname ?? '';
   const realpath = (abs: string): string | undefined => {
-    let rest = abs.split('/').filter((p) => p !== '' && p !== '.');
-    const out: string[] = [];
-    let hops = 0;
-    while (rest.length > 0) {
-      const part = rest.shift()!;
-      if (part === '..') {
-        out.pop();
-        continue;
-      }
-      const rel = [...out, part].join('/');
-      const type = lstat(rel);
-      if (type === undefined) return undefined;
-      if (type === 'symlink') {
-        if (++hops > 40) return undefined;
-        const target = linkOf(rel);
-        if (target.startsWith('/')) out.length = 0;
-        rest = [...target.split('/').filter((p) => p !== '' && p !== '.'), ...rest];
-        continue;
-      }
-      // A path through a regular file names nothing.
-      if (rest.length > 0 && type !== 'directory') return undefined;
-      out.push(part);
-    }
-    return `/${out.join('/')}`;
+    const parts = walkSymlinks(abs, (rel) => nodes.get(rel) ?? tree.get(rel), {
+      followFinal: true,
+      existing: true,
+    });
+    return parts && `/${parts.join('/')}`;
   };
   return {
     lstat,

@@ -15,6 +15,7 @@ import { applyAlternatives, type Alternative } from '../../dpkg/alternatives.js'
 import {
   alternativesFromPostinst,
   scriptEffects,
+  type ScriptEffects,
   type SystemUser,
 } from '../../dpkg/maintscripts.js';
 import { applyScriptOps, type RunOp } from '../../dpkg/apply-script-ops.js';
@@ -208,19 +209,16 @@ export function stateLayer(
   const preinsts: RunOp[] = [];
   const postinsts: RunOp[] = [];
   for (const d of debs) {
-    const effects = scriptEffects(d.name, d.control, d.paths);
+    const effects = effectsOf(d);
     warnings.push(...effects.warnings);
     for (const { script, op } of effects.ops)
       (script === 'preinst' ? preinsts : postinsts).push({ pkg: d.name, script, op });
+    // (A call kubox cannot follow is among scriptEffects' warnings already.)
     const postinst = d.control.get('postinst');
-    if (postinst) {
-      const found = alternativesFromPostinst(Buffer.from(postinst).toString('utf8'));
-      alternatives.push(...found.alternatives);
-      if (found.unparsed)
-        warnings.push(
-          `${d.name}: postinst calls update-alternatives in a way kubox cannot follow; its links are missing`,
-        );
-    }
+    if (postinst)
+      alternatives.push(
+        ...alternativesFromPostinst(Buffer.from(postinst).toString('utf8')).alternatives,
+      );
   }
   if (alternatives.length > 0) {
     const exists = (p: string) => {
@@ -252,6 +250,20 @@ export function stateLayer(
   return { entries: withParents(entries, tree), warnings };
 }
 
+/**
+ * A package's script effects, read once: the accounts, the state layer and
+ * the choice of packages to read again all ask for them.
+ */
+const effectsByPackage = new WeakMap<DebMeta, ScriptEffects>();
+function effectsOf(d: DebMeta): ScriptEffects {
+  let e = effectsByPackage.get(d);
+  if (!e) {
+    e = scriptEffects(d.name, d.control, d.paths);
+    effectsByPackage.set(d, e);
+  }
+  return e;
+}
+
 /** The path the image really has for a script's absolute path: merged /usr, symlinked parents. */
 function canonicalPath(tree: BaseTree, facts: BaseFacts): (path: string) => string {
   const map = usrMergeMap((top) => facts.topLinks.get(top));
@@ -268,7 +280,7 @@ function canonicalPath(tree: BaseTree, facts: BaseFacts): (path: string) => stri
  * (passwd, group) both add them in this order, so they agree on the ids.
  */
 export function systemAccounts(debs: readonly DebMeta[]): SystemUser[] {
-  const effects = debs.map((d) => scriptEffects(d.name, d.control, d.paths));
+  const effects = debs.map(effectsOf);
   return (['preinst', 'postinst'] as const).flatMap((script) =>
     effects.flatMap((e) =>
       e.ops.flatMap(({ script: s, op }) =>
@@ -291,7 +303,7 @@ export function scriptDebs(
   const canonical = canonicalPath(tree, facts);
   const paths = new Set<string>();
   for (const d of debs)
-    for (const { op } of scriptEffects(d.name, d.control, d.paths).ops) {
+    for (const { op } of effectsOf(d).ops) {
       if ('path' in op) paths.add(canonical(op.path));
       if (op.op === 'divert') paths.add(canonical(op.divertTo));
     }

@@ -204,7 +204,17 @@ export async function buildPlatform(
   };
   const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
   const release = (debs: readonly LockedDeb[]) => debs.forEach((d) => reads.delete(d.sha256));
-  const metaOf = async (d: LockedDeb): Promise<DebMeta> => {
+  // Taken once per .deb and platform: while its layer is built, then by the state layer.
+  const metaMemo = new Map<string, Promise<DebMeta>>();
+  const metaOf = (d: LockedDeb): Promise<DebMeta> => {
+    let meta = metaMemo.get(d.sha256);
+    if (!meta) {
+      meta = derivedMeta(d);
+      metaMemo.set(d.sha256, meta);
+    }
+    return meta;
+  };
+  const derivedMeta = async (d: LockedDeb): Promise<DebMeta> => {
     const path = join(
       root,
       'derived',
@@ -345,7 +355,7 @@ export async function buildPlatform(
   independent.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
   const packageGot = await poolMap(packageSpecs, PACKAGE_LAYERS_AT_ONCE, run);
 
-  // Every package's metadata is in the derived cache now: dpkg's state and the accounts.
+  // Every package's metadata is at hand now: dpkg's state and the accounts.
   const metas = await Promise.all(locked.debs.map(metaOf));
   // System accounts packages' scripts add (adduser/addgroup --system), in the order they run.
   const systemUsers = systemAccounts(metas);

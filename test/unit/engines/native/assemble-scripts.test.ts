@@ -153,6 +153,23 @@ describe('maintainer-script effects in the state layer', () => {
     ]);
   });
 
+  it('says once that a postinst calls update-alternatives in a way kubox cannot follow', () => {
+    const odd = debMeta('odd', 'all', {
+      control: new Map([
+        ['control', Buffer.from('Package: odd\nVersion: 1\nArchitecture: all\n')],
+        [
+          'postinst',
+          Buffer.from('#!/bin/sh\nupdate-alternatives --install /usr/bin/x x "$(pick)" 50\n'),
+        ],
+      ]),
+      files: [],
+    });
+    const { warnings } = stateLayer([odd], tree, facts, filters, new Set(), 'amd64');
+    expect(warnings.filter((w) => w.includes('in a way kubox cannot follow'))).toEqual([
+      'odd: postinst calls update-alternatives in a way kubox cannot follow; its links are missing',
+    ]);
+  });
+
   it('lists system accounts in the order the scripts run: every preinst, then every postinst', () => {
     const pkg = (name: string, preinst: string, postinst: string) =>
       debMeta(name, 'all', {

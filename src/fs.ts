@@ -332,6 +332,7 @@ export async function checkOutputTarget(target: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await writeOutput(path, (out) => pipeline(Readable.from([Buffer.from(content)]), out));
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  await writeOutput(path, (out) => pipeline(Readable.from([bytes]), out));
 }

@@ -150,7 +150,7 @@ async function unxz(data: Buffer, limit: number): Promise<Buffer> {
     }
   // The decompressor checks every block's check (CRC-64 from dpkg-deb) and the index,
   // and refuses trailing data.
-  return Buffer.from(await lzma.xz.decompress(data));
+  return lzma.xz.decompress(data);
 }
 
 interface XzBlock {
@@ -560,7 +560,10 @@ async function readTar(bytes: Buffer, what: string, member: string): Promise<Tar
         out.push({
           header: entry.header,
           path,
-          ...(entry.header.type === 'file' ? { data: Buffer.concat(parts) } : {}),
+          // One part is a view of `bytes` (the tar is in memory whole): kept, not copied.
+          ...(entry.header.type === 'file'
+            ? { data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) }
+            : {}),
         });
       }
     })();

@@ -254,12 +254,17 @@ async function readDerived(path: string): Promise<StoredPackage[] | undefined> {
   }
 }
 
+/**
+ * The index as latin1: one char per byte. Decoded as UTF-8, bookworm's main
+ * index (50 MB, non-ASCII in Maintainer and Description) is a two-byte string
+ * of twice that; as latin1 it is a one-byte string, and no byte is lost:
+ * `indexRecords` turns the records' JSON back into the UTF-8 the index held.
+ */
 async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<string> {
   try {
-    if (loc.compression === 'xz')
-      return Buffer.from(await lzma.xz.decompress(bytes)).toString('utf8');
-    if (loc.compression === 'gz') return (await gunzipAsync(bytes)).toString('utf8');
-    return bytes.toString('utf8');
+    if (loc.compression === 'xz') return (await lzma.xz.decompress(bytes)).toString('latin1');
+    if (loc.compression === 'gz') return (await gunzipAsync(bytes)).toString('latin1');
+    return bytes.toString('latin1');
   } catch (e) {
     throw new KuboxError('integrity', `${loc.url} does not decompress: ${(e as Error).message}`, {
       cause: e,
@@ -303,10 +308,20 @@ async function indexRecords(
     throw e;
   }
   const relations = new RelationParser();
-  const records = rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, loc.url));
+  // JSON.stringify escapes only ASCII, so the latin1 chars come out as the index's own
+  // bytes: written as latin1, this is the records' JSON in UTF-8.
+  const json = Buffer.from(
+    JSON.stringify(
+      rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, loc.url)),
+    ),
+    'latin1',
+  );
   // Only a speed-up: failing to store it is not an error.
-  await writeFileAtomic(derived, JSON.stringify(records)).catch(() => {});
-  return records;
+  await writeFileAtomic(derived, json).catch(() => {});
+  // The records as a warm run reads them back: fresh strings. Those scanFields cut out of the
+  // text are slices that keep all of it alive, and a lock made from them would hold it until
+  // the build ends.
+  return JSON.parse(json.toString('utf8')) as StoredPackage[];
 }
 
 /**

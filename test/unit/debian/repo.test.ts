@@ -213,6 +213,37 @@ describe('fetchPackages', () => {
     expect(again).toEqual(records);
   });
 
+  it('keeps UTF-8 fields as they are, read cold or from the derived cache', async () => {
+    // The index is decoded as latin1 (one byte per char) and its records' JSON turned back
+    // into UTF-8: a non-ASCII value must come out whole, and the same both ways.
+    const packages = `Package: kubectl
+Version: 1.32.3-1.1
+Architecture: amd64
+Maintainer: Jérôme Dupont <jd@example.org>
+Provides: kubectl-cli (= 1.0)
+Filename: amd64/kubectl_1.32.3-1.1_ämd64.deb
+Homepage: https://例え.jp/
+Size: 11300000
+SHA256: ${'1'.repeat(64)}
+Description: Grüße
+ Ωmega.
+`;
+    await flatRepo(server, '/utf8/', key, { packages });
+    const release = await fetchRelease(
+      { ...source, url: `${server.url}/utf8/` },
+      { keys: publicKeys },
+    );
+    const cache = new ContentCache(join(dir, 'utf8'));
+    const cold = await fetchPackages(release, 'amd64', cache);
+    expect(cold[0]).toMatchObject({
+      filename: 'amd64/kubectl_1.32.3-1.1_ämd64.deb',
+      url: `${server.url}/utf8/amd64/kubectl_1.32.3-1.1_ämd64.deb`,
+      provides: [{ name: 'kubectl-cli', relation: '=', version: '1.0' }],
+    });
+    const warm = await fetchPackages(release, 'amd64', cache);
+    expect(warm).toEqual(cold);
+  });
+
   it('refuses an index that does not match its InRelease entry, keeping nothing', async () => {
     await flatRepo(server, '/swapped/', key);
     const release = await fetchRelease(

@@ -178,6 +178,37 @@ function hashing(hash: Hash): Transform {
 }
 
 /**
+ * tar-stream emits a 512-byte header, the body and its padding as separate
+ * chunks. Handed on as they come, a layer of many small files (a Python
+ * layer: ~8k files) costs gzip one thread-pool round trip per few hundred
+ * bytes; joined into chunks of this size it compresses several times faster.
+ * Deflate's output does not depend on how its input is split.
+ */
+const CHUNK = 512 * 1024;
+
+function coalescing(): Transform {
+  let parts: Buffer[] = [];
+  let size = 0;
+  const flush = (t: Transform) => {
+    if (size > 0) t.push(parts.length === 1 ? parts[0] : Buffer.concat(parts, size));
+    parts = [];
+    size = 0;
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      parts.push(chunk);
+      size += chunk.length;
+      if (size >= CHUNK) flush(this);
+      cb();
+    },
+    flush(cb) {
+      flush(this);
+      cb();
+    },
+  });
+}
+
+/**
  * Writes entries as a gzip'd tar into `opts.dir/<hex>`, hashing the tar and
  * the gzip as they stream past: the blob is never held in memory, and the
  * compression runs on the libuv thread pool, so layers compress in parallel.
@@ -201,6 +232,7 @@ export async function writeLayer(
   const p = pack();
   const written = pipeline(
     p,
+    coalescing(),
     hashing(tarHash),
     createGzip({ level: GZIP_LEVEL }),
     hashing(gzHash),

@@ -38,3 +38,22 @@ export async function poolMap<T, R>(
   });
   return results;
 }
+
+/**
+ * Wraps calls so that at most `size` run at once; the others start in the
+ * order they were made, as earlier ones settle.
+ */
+export function limiter(size: number): <R>(fn: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}

@@ -30,6 +30,7 @@ import {
   type Requirement,
 } from './pep508.js';
 import { bestTagRank, tagRanks, type PythonTarget } from './target.js';
+import { limiter } from '../pool.js';
 
 export interface ResolvedWheel {
   name: string;
@@ -96,6 +97,8 @@ interface Candidate {
 }
 
 const REQUEST = 'the request';
+/** Index pages and metadata files fetched at once (pip fetches one at a time). */
+const INDEX_REQUESTS_AT_ONCE = 4;
 
 function describe(items: readonly Item[]): string {
   return items.map((c) => `${c.req.text} (from ${c.via})`).join(' and ');
@@ -134,11 +137,15 @@ export async function resolveWheels(
   const maxAttempts = opts.maxAttempts ?? 2000;
   let attempts = 0;
 
+  // Listings are prefetched as soon as a name is seen (dozens at once); a small index server
+  // drops connections past its listen backlog (Python's http.server: 5), which costs TCP's
+  // one-second SYN retries. A few requests at a time keep the pipe full without that.
+  const request = limiter(INDEX_REQUESTS_AT_ONCE);
   const listings = new Map<string, Promise<Distribution[]>>();
   const listing = (name: string): Promise<Distribution[]> => {
     let p = listings.get(name);
     if (!p) {
-      p = listDistributions(opts.indexUrl, name, fetchImpl);
+      p = request(() => listDistributions(opts.indexUrl, name, fetchImpl));
       p.catch(() => undefined); // prefetched: a failure surfaces when it is awaited
       listings.set(name, p);
     }
@@ -148,7 +155,9 @@ export async function resolveWheels(
   const metadataOf = (d: Distribution): Promise<string> => {
     let p = metadata.get(d.url);
     if (!p) {
-      p = fetchCoreMetadata(d, fetchImpl).then((text) => text ?? opts.fetchWheelMetadata(d));
+      p = request(() => fetchCoreMetadata(d, fetchImpl)).then(
+        (text) => text ?? opts.fetchWheelMetadata(d),
+      );
       metadata.set(d.url, p);
     }
     return p;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { pool, poolMap } from '../../src/pool.js';
+import { limiter, pool, poolMap } from '../../src/pool.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { CLI_TEST_TIMEOUT, kubox } from '../support/cli.js';
@@ -132,6 +132,39 @@ describe('pool', () => {
     });
     expect(out).toEqual([60, 10, 40, 2, 20]);
     expect(most).toBe(2);
+  });
+
+  it('limiter runs at most `size` calls at once, starts the rest in order, and survives failures', async () => {
+    const run = limiter(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const call = (i: number, ms: number, fail = false) =>
+      run(async () => {
+        started.push(i);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, ms));
+        running--;
+        if (fail) throw new Error(`boom ${i}`);
+        return i;
+      });
+    const got = await Promise.allSettled([
+      call(0, 30),
+      call(1, 5, true),
+      call(2, 5),
+      call(3, 5),
+      call(4, 1),
+    ]);
+    expect(got.map((g) => (g.status === 'fulfilled' ? g.value : String(g.reason)))).toEqual([
+      0,
+      'Error: boom 1',
+      2,
+      3,
+      4,
+    ]);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    expect(most).toBe(2);
+    expect(running).toBe(0);
   });
 });
 

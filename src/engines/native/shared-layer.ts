@@ -36,9 +36,13 @@ export function baseViewDigest(
 ): string {
   const map = usrMergeMap((top) => topLinks.get(top));
   const consulted = new Set<string>();
+  // The merged-/usr links the mapping looked at: those of the packages' own top directories
+  // (amd64's lib64 -> usr/lib64 must not set apart a layer that ships nothing under lib64).
+  const tops = new Set<string>();
   for (const p of packages)
     // Every path counted as a possible directory or symlink: a superset of what is consulted.
     for (const kept of keptPaths(p.paths, filters, () => true)) {
+      tops.add(kept.split('/', 1)[0]!);
       const path = map(kept);
       for (let i = path.length; i > 0; i = path.lastIndexOf('/', i - 1))
         consulted.add(path.slice(0, i));
@@ -48,6 +52,6 @@ export function baseViewDigest(
     return [path, resolved, tree.get(resolved)?.type ?? null];
   });
   return createHash('sha256')
-    .update(JSON.stringify({ topLinks: [...topLinks].sort(), view }))
+    .update(JSON.stringify({ topLinks: [...topLinks].filter(([t]) => tops.has(t)).sort(), view }))
     .digest('hex');
 }

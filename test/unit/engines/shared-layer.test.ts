@@ -43,9 +43,18 @@ describe('layers of Architecture: all packages, shared across platforms', () => 
   });
 
   it('two bases that differ only where the packages do not look give the same view', () => {
-    const amd64 = baseViewDigest([vimRuntime], base('x86_64-linux-gnu'), topLinks, []);
+    // bookworm's amd64 base has lib64 -> usr/lib64, its arm64 base has no lib64 at all.
+    const amd64Base = base('x86_64-linux-gnu');
+    amd64Base.set('lib64', node('symlink', 'usr/lib64'));
+    const amd64Links = new Map([...topLinks, ['lib64', 'usr/lib64']]);
+    const amd64 = baseViewDigest([vimRuntime], amd64Base, amd64Links, []);
     const arm64 = baseViewDigest([vimRuntime], base('aarch64-linux-gnu'), topLinks, []);
     expect(amd64).toBe(arm64);
+    // A package that ships under lib64 does see the difference.
+    const loader = { paths: ['lib64/ld-linux-x86-64.so.2'] };
+    expect(baseViewDigest([loader], amd64Base, amd64Links, [])).not.toBe(
+      baseViewDigest([loader], base('aarch64-linux-gnu'), topLinks, []),
+    );
   });
 
   it('a directory the packages unpack into that exists in one base only changes the view', () => {

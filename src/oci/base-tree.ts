@@ -131,6 +131,11 @@ export class BaseTree {
     this.sortedPaths = undefined;
   }
 
+  /** Lets go of the contents of every file `keep` does not name (a tree read for two uses). */
+  keepContents(keep: (path: string) => boolean): void {
+    for (const p of this.contents.keys()) if (!keep(p)) this.contents.delete(p);
+  }
+
   set(path: string, node: TreeNode, data?: Buffer): void {
     const old = this.nodes.get(path);
     // A non-directory hides the lower directory's contents, as overlayfs does.

@@ -22,6 +22,7 @@ import { writeFileAtomic } from '../../fs.js';
 import type { Plan } from '../../plan/plan.js';
 import { SCRATCH } from '../../spec/schema.js';
 import { baseFacts, type BaseFacts } from './facts.js';
+import { keepLdFile, saveBaseLdFacts } from './ld-cache-entry.js';
 import { scratchBase, scratchFacts } from './scratch.js';
 
 /** Files of the base the native engine reads; everything else is only listed. */
@@ -136,9 +137,12 @@ export async function baseTree(base: Image, cacheRoot: string): Promise<BaseTree
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
-  // pullBase left every layer in the cache.
+  // pullBase left every layer in the cache. The one pass over them also takes what ld.so.cache
+  // needs of the base's libraries (the state layer's), then lets go of their contents.
   const layers = base.layers.map((l) => blobPath(cacheRoot, l.digest));
-  const tree = await readBaseTree(layers, keepBaseFile);
+  const tree = await readBaseTree(layers, (p) => keepBaseFile(p) || keepLdFile(p));
+  await saveBaseLdFacts(tree, base.descriptor.digest, cacheRoot);
+  tree.keepContents(keepBaseFile);
   const nodes: [string, TreeNode][] = [];
   const contents: [string, string][] = [];
   for (const p of tree.paths()) {

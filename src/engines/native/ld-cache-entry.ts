@@ -59,23 +59,48 @@ export function cacheGenerator(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** The facts of a base from its layers; cached under `cacheRoot` by the image's manifest digest. */
+/** The base files whose contents the ld facts are taken from. */
+export function keepLdFile(path: string): boolean {
+  return isDsoName(basename(path)) || LD_CONF.test(path) || path === CACHE;
+}
+
+const ldFactsPath = (cacheRoot: string, manifestDigest: string) =>
+  join(cacheRoot, 'derived', 'base-ld-v1', `${manifestDigest}.json`);
+
+/**
+ * Takes the ld facts of a base tree read with `keepLdFile`'s contents and
+ * keeps them in the cache: base.ts does this in its one pass over the
+ * layers, so that `readBaseLdFacts` finds them there.
+ */
+export async function saveBaseLdFacts(
+  tree: BaseTree,
+  manifestDigest: string,
+  cacheRoot: string,
+): Promise<void> {
+  await writeFileAtomic(
+    ldFactsPath(cacheRoot, manifestDigest),
+    formatBaseLdFacts(baseLdFactsOf(tree)),
+  );
+}
+
+/**
+ * The facts of a base; cached under `cacheRoot` by the image's manifest
+ * digest (base.ts saves them when it reads the base). Read from its layers
+ * when the cache lacks them.
+ */
 export async function readBaseLdFacts(
   layerBlobs: readonly string[],
   manifestDigest: string,
   cacheRoot: string,
 ): Promise<BaseLdFacts> {
-  const path = join(cacheRoot, 'derived', 'base-ld-v1', `${manifestDigest}.json`);
+  const path = ldFactsPath(cacheRoot, manifestDigest);
   try {
     return parseBaseLdFacts(await readFile(path, 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
   // Libraries are kept whole only while this pass runs (~40 MB for a slim base); only their facts stay.
-  const tree = await readBaseTree(
-    layerBlobs,
-    (p) => isDsoName(basename(p)) || LD_CONF.test(p) || p === CACHE,
-  );
+  const tree = await readBaseTree(layerBlobs, keepLdFile);
   const facts = baseLdFactsOf(tree);
   await writeFileAtomic(path, formatBaseLdFacts(facts));
   return facts;

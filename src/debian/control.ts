@@ -98,13 +98,18 @@ export function parseRelations(field: string | undefined): DependencyGroup[] {
  * row per paragraph. Field names match case-insensitively; continuation lines
  * join with "\n" as in parseParagraphs. Text it cannot read is a ControlError.
  */
-export function scanFields(text: string, fields: readonly string[]): (string | undefined)[][] {
+export function scanFields(
+  text: string,
+  fields: readonly string[],
+  /** The line `text` starts at, for errors: a piece of a larger file. */
+  firstLine = 1,
+): (string | undefined)[][] {
   const wanted = new Map(fields.map((f, i) => [f.toLowerCase(), i]));
   const rows: (string | undefined)[][] = [];
   let row: (string | undefined)[] | undefined;
   let last = -1;
   let pos = 0;
-  let lineNo = 0;
+  let lineNo = firstLine - 1;
   const n = text.length;
   while (pos < n) {
     lineNo++;

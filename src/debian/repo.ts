@@ -254,22 +254,54 @@ async function readDerived(path: string): Promise<StoredPackage[] | undefined> {
   }
 }
 
-/**
- * The index as latin1: one char per byte. Decoded as UTF-8, bookworm's main
- * index (50 MB, non-ASCII in Maintainer and Description) is a two-byte string
- * of twice that; as latin1 it is a one-byte string, and no byte is lost:
- * `indexRecords` turns the records' JSON back into the UTF-8 the index held.
- */
-async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<string> {
+async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<Buffer> {
   try {
-    if (loc.compression === 'xz') return (await lzma.xz.decompress(bytes)).toString('latin1');
-    if (loc.compression === 'gz') return (await gunzipAsync(bytes)).toString('latin1');
-    return bytes.toString('latin1');
+    if (loc.compression === 'xz') return await lzma.xz.decompress(bytes);
+    if (loc.compression === 'gz') return await gunzipAsync(bytes);
+    return bytes;
   } catch (e) {
     throw new KuboxError('integrity', `${loc.url} does not decompress: ${(e as Error).message}`, {
       cause: e,
     });
   }
+}
+
+/** Text read per piece of an index: ~1 MB of paragraphs, instead of one 50 MB string. */
+const INDEX_PIECE = 1 << 20;
+
+/**
+ * An index's records as UTF-8 JSON (what the derived cache holds). The text
+ * is read a piece at a time, as latin1: one byte per char, so no byte is lost
+ * and the string is a one-byte one (decoded as UTF-8, bookworm's main index,
+ * non-ASCII in Maintainer and Description, is a two-byte string of 100 MB).
+ * JSON.stringify escapes only ASCII, so latin1 chars come out as the index's
+ * own bytes: the JSON text written as latin1 is the records' JSON in UTF-8.
+ * A piece's records become JSON before the next piece is read: the slices
+ * they hold of its text go with them.
+ */
+function indexJson(text: Buffer, url: string): Buffer {
+  const relations = new RelationParser();
+  const pieces: string[] = [];
+  let line = 1;
+  for (let at = 0; at < text.length;) {
+    // Pieces end after an empty line, where a paragraph ends.
+    const blank = text.indexOf('\n\n', at + INDEX_PIECE);
+    const end = blank < 0 ? text.length : blank + 2;
+    const piece = text.toString('latin1', at, end);
+    let rows: Row[];
+    try {
+      rows = scanFields(piece, FIELDS, line);
+    } catch (e) {
+      if (e instanceof ControlError)
+        throw new KuboxError('integrity', `${url}: ${e.message}`, { cause: e });
+      throw e;
+    }
+    const records = rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, url));
+    if (records.length > 0) pieces.push(JSON.stringify(records).slice(1, -1));
+    for (let nl = text.indexOf(10, at); nl >= 0 && nl < end; nl = text.indexOf(10, nl + 1)) line++;
+    at = end;
+  }
+  return Buffer.from(`[${pieces.join(',')}]`, 'latin1');
 }
 
 /** Fetches (or reuses) one verified index and returns its records. */
@@ -298,29 +330,12 @@ async function indexRecords(
   } else {
     path = await download(cache, { ...item, url: loc.url });
   }
-  const text = await decompressIndex(await readFile(path), loc);
-  let rows: Row[];
-  try {
-    rows = scanFields(text, FIELDS);
-  } catch (e) {
-    if (e instanceof ControlError)
-      throw new KuboxError('integrity', `${loc.url}: ${e.message}`, { cause: e });
-    throw e;
-  }
-  const relations = new RelationParser();
-  // JSON.stringify escapes only ASCII, so the latin1 chars come out as the index's own
-  // bytes: written as latin1, this is the records' JSON in UTF-8.
-  const json = Buffer.from(
-    JSON.stringify(
-      rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, loc.url)),
-    ),
-    'latin1',
-  );
+  const json = indexJson(await decompressIndex(await readFile(path), loc), loc.url);
   // Only a speed-up: failing to store it is not an error.
   await writeFileAtomic(derived, json).catch(() => {});
   // The records as a warm run reads them back: fresh strings. Those scanFields cut out of the
-  // text are slices that keep all of it alive, and a lock made from them would hold it until
-  // the build ends.
+  // text are slices that keep it alive, and a lock made from them would hold it until the
+  // build ends.
   return JSON.parse(json.toString('utf8')) as StoredPackage[];
 }
 

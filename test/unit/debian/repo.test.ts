@@ -244,6 +244,37 @@ Description: Grüße
     expect(warm).toEqual(cold);
   });
 
+  it('reads an index of several pieces whole, and names the right line of a bad one', async () => {
+    // Over a megabyte: read a piece at a time (INDEX_PIECE); no paragraph may be cut or lost.
+    const paragraph = (i: number) =>
+      `Package: pkg${i}\nVersion: 1.${i}-1\nArchitecture: amd64\nMaintainer: Zoë <z@example.org>\n` +
+      `Depends: libc6 (>= 2.36), pkg${i + 1}\nFilename: amd64/pkg${i}.deb\nSize: ${i + 1}\n` +
+      `SHA256: ${'a'.repeat(64)}\nDescription: package ${i}\n ${'lorem ipsum '.repeat(8)}\n .\n more\n`;
+    const many = Array.from({ length: 6000 }, (_, i) => paragraph(i)).join('\n');
+    expect(many.length).toBeGreaterThan(2 << 20);
+    await flatRepo(server, '/big/', key, { packages: many });
+    const release = await fetchRelease(
+      { ...source, url: `${server.url}/big/` },
+      { keys: publicKeys },
+    );
+    const records = await fetchPackages(release, 'amd64', new ContentCache(join(dir, 'big')));
+    expect(records.map((r) => r.name)).toEqual(Array.from({ length: 6000 }, (_, i) => `pkg${i}`));
+    expect(records[4321]).toMatchObject({ version: '1.4321-1', size: 4322 });
+    expect(records[4321]!.depends[1]).toEqual([{ name: 'pkg4322' }]);
+
+    const lines = many.split('\n');
+    const bad = lines.length - 20;
+    lines[bad] = 'this is not a field';
+    await flatRepo(server, '/bad/', key, { packages: lines.join('\n') });
+    const broken = await fetchRelease(
+      { ...source, url: `${server.url}/bad/` },
+      { keys: publicKeys },
+    );
+    const err = await caught(fetchPackages(broken, 'amd64', new ContentCache(join(dir, 'bad'))));
+    expect(err.kind).toBe('integrity');
+    expect(err.message).toContain(`line ${bad + 1}: "this is not a field" is not "Field: value"`);
+  });
+
   it('refuses an index that does not match its InRelease entry, keeping nothing', async () => {
     await flatRepo(server, '/swapped/', key);
     const release = await fetchRelease(

@@ -40,20 +40,53 @@ export async function poolMap<T, R>(
 }
 
 /**
- * Wraps calls so that at most `size` run at once; the others start in the
- * order they were made, as earlier ones settle.
+ * Wraps calls so that at most `size` run at once, and, while more than one
+ * runs, the `cost`s of those running add up to at most `budget` (a call over
+ * budget runs alone). Calls start in order of cost, the costliest first, and
+ * in the order they were made among equal costs; none overtakes one that
+ * waits.
  */
-export function limiter(size: number): <R>(fn: () => Promise<R>) => Promise<R> {
+export function limiter(
+  size: number,
+  budget = Infinity,
+): <R>(fn: () => Promise<R>, cost?: number) => Promise<R> {
   let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    if (running >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+  let held = 0;
+  const waiting: { cost: number; start: () => void }[] = [];
+  const fits = (cost: number) => running < size && (running === 0 || held + cost <= budget);
+  const take = (cost: number) => {
     running++;
+    held += cost;
+  };
+  // Slots are taken here, for the calls woken, so that no newcomer slips in before them.
+  const startWaiting = () => {
+    while (waiting.length > 0 && fits(waiting[0]!.cost)) {
+      const w = waiting.shift()!;
+      take(w.cost);
+      w.start();
+    }
+  };
+  let gathering = false;
+  return async (fn, cost = 0) => {
+    await new Promise<void>((start) => {
+      const at = waiting.findIndex((w) => w.cost < cost);
+      waiting.splice(at < 0 ? waiting.length : at, 0, { cost, start });
+      // Calls made in the same turn of the event loop are ordered together before any starts:
+      // the costliest of a batch goes first even when a cheap one was made before it.
+      if (!gathering) {
+        gathering = true;
+        setImmediate(() => {
+          gathering = false;
+          startWaiting();
+        });
+      }
+    });
     try {
       return await fn();
     } finally {
       running--;
-      waiting.shift()?.();
+      held -= cost;
+      startWaiting();
     }
   };
 }

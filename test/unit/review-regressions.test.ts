@@ -166,6 +166,47 @@ describe('pool', () => {
     expect(most).toBe(2);
     expect(running).toBe(0);
   });
+
+  it('limiter starts the costliest call of a batch first, and lets no newcomer overtake', async () => {
+    const run = limiter(1);
+    const started: string[] = [];
+    let running = 0;
+    let most = 0;
+    const call = (name: string, cost?: number) =>
+      run(async () => {
+        started.push(name);
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 2));
+        running--;
+      }, cost);
+    // Made in one turn of the event loop: ordered by cost before any starts.
+    const batch = [call('first'), call('small', 1), call('big', 9), call('none'), call('mid', 5)];
+    await batch[2];
+    // 'big' is done and its slot went to 'mid' at once: a call made now waits (most stays 1),
+    // and its cost puts it before the rest.
+    batch.push(call('late', 100), call('big2', 9));
+    await Promise.all(batch);
+    expect(started).toEqual(['big', 'mid', 'late', 'big2', 'small', 'first', 'none']);
+    expect(most).toBe(1);
+  });
+
+  it('limiter keeps the costs of what runs at once within its budget; a call over it runs alone', async () => {
+    const run = limiter(3, 100);
+    let held = 0;
+    const seen: number[] = [];
+    const call = (cost: number) =>
+      run(async () => {
+        held += cost;
+        seen.push(held);
+        await new Promise((r) => setTimeout(r, 3));
+        held -= cost;
+      }, cost);
+    await Promise.all([call(150), call(60), call(50), call(40), call(10), call(10), call(0)]);
+    // 150 alone; 60 (50 beside it would pass 100, and nothing overtakes 50); 50+40+10; the rest.
+    expect(seen[0]).toBe(150);
+    expect(Math.max(...seen.slice(1))).toBeLessThanOrEqual(100);
+    expect(held).toBe(0);
+  });
 });
 
 describe('layoutRoot', () => {

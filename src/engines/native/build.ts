@@ -25,6 +25,7 @@ import { dearmor } from './assemble.js';
 import { loadBases } from './base.js';
 import { lockFor, lockState } from './lock-policy.js';
 import { buildPlatform } from './platform-image.js';
+import { debReader } from './deb-reader.js';
 
 export async function buildNative(
   plan: Plan,
@@ -92,6 +93,7 @@ export async function buildNative(
   });
   const labels = { ...plan.labels, ...buildLabels(new Date(createdEpoch * 1000), info.revision) };
   log(`assembling ${wanted.map((b) => b.platform).join(', ')}`);
+  const debs = debReader(files, root);
   // Every platform at once: one platform's work leaves cores idle (its main thread waits on
   // zlib and xz threads), and a layer both share is built once (cachedLayer).
   const built = await Promise.all(
@@ -101,6 +103,7 @@ export async function buildNative(
         b,
         lock,
         files,
+        debs,
         keyrings,
         args,
         epoch,

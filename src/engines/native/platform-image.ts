@@ -7,9 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readDeb } from '../../debian/deb.js';
 import { KuboxError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs.js';
 import type { FileEntry } from '../../oci/file-entry.js';
@@ -23,7 +22,7 @@ import { MediaType } from '../../oci/types.js';
 import type { Plan } from '../../plan/plan.js';
 import { wheelArch } from '../../python/target.js';
 import { installWheel } from '../../python/wheel.js';
-import { poolMap } from '../../pool.js';
+import { limiter } from '../../pool.js';
 import { SCRATCH } from '../../spec/schema.js';
 import { kuboxVersion } from '../../version.js';
 import { expandArgs } from './args.js';
@@ -35,12 +34,11 @@ import {
   stateLayer,
   systemAccounts,
   userLayer,
-  type DebInput,
 } from './assemble.js';
 import type { PlatformBase } from './base.js';
 import { ldCacheLayerEntries, ldSoCache, readBaseLdFacts } from './ld-cache-entry.js';
 import { baseViewDigest, byArchitecture } from './shared-layer.js';
-import { debMeta, formatDebMeta, parseDebMeta, type DebMeta } from './deb-meta.js';
+import type { DebReader } from './deb-reader.js';
 import { parseDpkgFilters } from './dpkg-filter.js';
 import type { Lock, LockedDeb } from './lock.js';
 import { DEFAULT_PATH, scratchSkeleton } from './scratch.js';
@@ -59,8 +57,6 @@ import { RUN_SHELL } from '../../spec/constants.js';
 // directories and symlinks an include could reach, ld.so.cache in the state layer, subuid and
 // subgid ranges and /run/adduser, Architecture: all packages in layers shared by every platform.
 const LAYER_FORMAT = 9;
-/** Bump when DebMeta (deb-meta.ts) changes shape or content for the same .deb. */
-const DEBMETA_FORMAT = 3;
 
 interface LayerContent {
   entries: FileEntry[];
@@ -72,11 +68,25 @@ type CachedLayer = { blob?: LayerBlob; warnings: string[]; cached: boolean };
 /** Layers being built now, by record path: platforms built at once share an arch-all layer. */
 const building = new Map<string, Promise<CachedLayer>>();
 
+/**
+ * Layers built at once, over every platform of the build. Each holds its
+ * inputs unpacked while it is built (a package layer its .debs' files, the
+ * Python layer every wheel's), so their estimated sizes (`cost`) together stay
+ * under a budget: that bounds memory. Three at once keep two cores busy, since
+ * each alternates between the main thread (tar) and zlib's and xz's threads.
+ * The costliest waiting layer starts first: the longest ones must not be left
+ * for the end, with one core idle beside them.
+ */
+const LAYERS_AT_ONCE = 3;
+const LAYER_BUDGET = 128 << 20;
+const layerSlots = limiter(LAYERS_AT_ONCE, LAYER_BUDGET);
+
 function cachedLayer(
   root: string,
   key: unknown,
   build: () => Promise<LayerContent>,
   mtime: number,
+  cost: number,
 ): Promise<CachedLayer> {
   const id = createHash('sha256')
     // Every file's mtime is the epoch: it is an input like the packages are.
@@ -85,7 +95,9 @@ function cachedLayer(
   const record = join(root, 'layers', `${id}.json`);
   let pending = building.get(record);
   if (!pending) {
-    pending = cachedLayerAt(root, record, build, mtime).finally(() => building.delete(record));
+    pending = cachedLayerAt(root, record, build, mtime, cost).finally(() =>
+      building.delete(record),
+    );
     building.set(record, pending);
   }
   return pending;
@@ -96,6 +108,7 @@ async function cachedLayerAt(
   record: string,
   build: () => Promise<LayerContent>,
   mtime: number,
+  cost: number,
 ): Promise<CachedLayer> {
   if (existsSync(record)) {
     const saved = JSON.parse(await readFile(record, 'utf8')) as {
@@ -107,16 +120,18 @@ async function cachedLayerAt(
     if (existsSync(path))
       return { blob: { ...saved.blob, path }, warnings: saved.warnings, cached: true };
   }
-  const { entries, warnings = [] } = await build();
-  let blob: LayerBlob | undefined;
-  if (entries.length > 0) {
-    const dir = join(root, 'blobs', 'sha256');
-    await mkdir(dir, { recursive: true });
-    blob = await writeLayer(entries, { dir, mtime });
-  }
-  const saved = blob ? { digest: blob.digest, diffId: blob.diffId, size: blob.size } : null;
-  await writeFileAtomic(record, JSON.stringify({ blob: saved, warnings }));
-  return { ...(blob ? { blob } : {}), warnings, cached: false };
+  return layerSlots(async () => {
+    const { entries, warnings = [] } = await build();
+    let blob: LayerBlob | undefined;
+    if (entries.length > 0) {
+      const dir = join(root, 'blobs', 'sha256');
+      await mkdir(dir, { recursive: true });
+      blob = await writeLayer(entries, { dir, mtime });
+    }
+    const saved = blob ? { digest: blob.digest, diffId: blob.diffId, size: blob.size } : null;
+    await writeFileAtomic(record, JSON.stringify({ blob: saved, warnings }));
+    return { ...(blob ? { blob } : {}), warnings, cached: false };
+  }, cost);
 }
 
 /**
@@ -126,8 +141,6 @@ async function cachedLayerAt(
  * The resolver's order (dependencies first) is kept inside each layer.
  */
 export const DEBIAN_LAYERS = 8;
-/** Package layers built at once: enough to keep both cores busy, few enough to bound memory. */
-const PACKAGE_LAYERS_AT_ONCE = 2;
 /** Layers for `Architecture: all` packages: few and large (vim-runtime), the same for every platform. */
 export const SHARED_DEBIAN_LAYERS = 2;
 export function debianBuckets<T extends { name: string }>(
@@ -157,6 +170,8 @@ export async function buildPlatform(
   base: PlatformBase,
   lock: Lock,
   files: Map<string, string>,
+  /** Shared by the platforms of the build: an arch-all .deb is read once for all of them. */
+  debs: DebReader,
   keyrings: Map<string, Uint8Array>,
   args: Record<string, string>,
   /** File times: the lock's epoch, or SOURCE_DATE_EPOCH. */
@@ -185,48 +200,9 @@ export async function buildPlatform(
   const warnings: string[] = [];
   const filters = parseDpkgFilters(facts.dpkgFilters);
 
-  // A .deb is read once for its layer and its dpkg metadata (metaOf keeps that by the .deb's
-  // sha256), and dropped when its layer is built: a platform's unpacked packages are never all
-  // held at once.
-  const reads = new Map<string, Promise<DebInput>>();
-  const readOne = (d: LockedDeb) => {
-    let p = reads.get(d.sha256);
-    if (!p) {
-      p = readFile(files.get(d.sha256)!).then(async (bytes) => ({
-        name: d.name,
-        architecture: d.architecture,
-        source: d.source,
-        deb: await readDeb(bytes, `${d.name}_${d.version}_${d.architecture}.deb`),
-      }));
-      reads.set(d.sha256, p);
-    }
-    return p;
-  };
-  const readAll = (debs: readonly LockedDeb[]) => Promise.all(debs.map(readOne));
-  const release = (debs: readonly LockedDeb[]) => debs.forEach((d) => reads.delete(d.sha256));
-  // Taken once per .deb and platform: while its layer is built, then by the state layer.
-  const metaMemo = new Map<string, Promise<DebMeta>>();
-  const metaOf = (d: LockedDeb): Promise<DebMeta> => {
-    let meta = metaMemo.get(d.sha256);
-    if (!meta) {
-      meta = derivedMeta(d);
-      metaMemo.set(d.sha256, meta);
-    }
-    return meta;
-  };
-  const derivedMeta = async (d: LockedDeb): Promise<DebMeta> => {
-    const path = join(
-      root,
-      'derived',
-      `debmeta-${DEBMETA_FORMAT}-${kuboxVersion()}`,
-      `${d.sha256}.json`,
-    );
-    if (existsSync(path)) return parseDebMeta(await readFile(path, 'utf8'));
-    const { deb } = await readOne(d);
-    const meta = debMeta(d.name, d.architecture, deb);
-    await writeFileAtomic(path, formatDebMeta(meta));
-    return meta;
-  };
+  // A .deb is read once for its layer and its dpkg metadata, and dropped when its layer is
+  // built: a platform's unpacked packages are never all held at once.
+  const { readAll, release, metaOf } = debs;
   // Whatever is not one of the spec's extra repositories came from Debian's own sources.
   const extra = new Set(plan.spec.apt.repositories.map((r) => r.name));
   const fromDebian = (s: string) => !extra.has(s);
@@ -253,8 +229,22 @@ export async function buildPlatform(
     return { entries };
   };
 
-  type LayerSpec = { createdBy: string; key: unknown; build: () => Promise<LayerContent> };
-  // The layers that unpack .debs, a few at a time (memory: each holds its packages unpacked).
+  // What a layer's inputs roughly unpack to, for the order layers are built in (layerSlots): a
+  // .deb's xz about 4x; a wheel's files ~3x, and their number makes each byte cost twice more.
+  const sizes = new Map(
+    await Promise.all(
+      [...locked.wheels, ...locked.binaries].map(
+        async (x) => [x.sha256, (await stat(files.get(x.sha256)!)).size] as const,
+      ),
+    ),
+  );
+  const debCost = (debs: readonly LockedDeb[]) => debs.reduce((n, d) => n + 4 * d.size, 0);
+  type LayerSpec = {
+    createdBy: string;
+    key: unknown;
+    build: () => Promise<LayerContent>;
+    cost?: number;
+  };
   const packageSpecs: LayerSpec[] = [
     ...(plan.spec.base === SCRATCH
       ? [
@@ -269,11 +259,13 @@ export async function buildPlatform(
       createdBy: `kubox: Debian packages ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian', bucket, baseKey, debs.map((d) => d.sha256)],
       build: () => packageLayer(debs),
+      cost: debCost(debs),
     })),
     ...debianBuckets(debianDebs.shared, SHARED_DEBIAN_LAYERS).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages (all architectures) ${debs.map((d) => d.name).join(' ')}`,
       key: ['debian-all', bucket, sharedKey(debs), debs.map((d) => d.sha256)],
       build: () => packageLayer(debs),
+      cost: debCost(debs),
     })),
     {
       createdBy: `kubox: apt repositories ${plan.spec.apt.repositories.map((r) => r.name).join(', ')}`,
@@ -289,6 +281,7 @@ export async function buildPlatform(
         ]),
         repoDebs.map((d) => d.sha256),
       ],
+      cost: debCost(repoDebs),
       build: () =>
         packageLayer(
           repoDebs,
@@ -313,6 +306,7 @@ export async function buildPlatform(
         baseKey,
         plan.spec.binaries.map((b, i) => [b.dest, b.mode, locked.binaries[i]!.sha256]),
       ],
+      cost: locked.binaries.reduce((n, b) => n + sizes.get(b.sha256)!, 0),
       build: async () => ({
         entries: binaryLayer(
           await Promise.all(
@@ -330,6 +324,7 @@ export async function buildPlatform(
     {
       createdBy: `kubox: Python packages (${locked.wheels.length})`,
       key: ['python', baseKey, locked.wheels.map((w) => [w.sha256, w.requested])],
+      cost: locked.wheels.reduce((n, w) => n + 6 * sizes.get(w.sha256)!, 0),
       build: async () => {
         if (locked.wheels.length === 0) return { entries: [] };
         const target = { ...facts.python!, arch: wheelArch(platform) };
@@ -350,10 +345,30 @@ export async function buildPlatform(
       },
     },
   ];
-  const run = (s: LayerSpec) => cachedLayer(root, s.key, s.build, epoch);
-  const independent = Promise.all(independentSpecs.map(run));
-  independent.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-  const packageGot = await poolMap(packageSpecs, PACKAGE_LAYERS_AT_ONCE, run);
+  // After a failure no layer starts building: those running are awaited, then the first error
+  // is thrown, so that nothing still writes into the cache when the caller hears of it.
+  let failure: { error: unknown } | undefined;
+  const run = (s: LayerSpec) =>
+    cachedLayer(
+      root,
+      s.key,
+      () => (failure ? Promise.reject(failure.error) : s.build()),
+      epoch,
+      s.cost ?? 0,
+    ).catch((e: unknown) => {
+      failure ??= { error: e };
+      throw e;
+    });
+  const all = async (specs: readonly LayerSpec[]) => {
+    const settled = await Promise.allSettled(specs.map(run));
+    if (failure) throw failure.error;
+    return settled.map((r) => (r as PromiseFulfilledResult<CachedLayer>).value);
+  };
+  const packages = all(packageSpecs);
+  const independent = all(independentSpecs);
+  await Promise.allSettled([packages, independent]);
+  if (failure) throw failure.error;
+  const packageGot = await packages;
 
   // Every package's metadata is at hand now: dpkg's state and the accounts.
   const metas = await Promise.all(locked.debs.map(metaOf));
@@ -401,7 +416,7 @@ export async function buildPlatform(
 
   // Layers compress in parallel on zlib's thread pool; their order in the image stays this one.
   const specs = [...packageSpecs, ...independentSpecs, ...stateSpecs];
-  const got = [...packageGot, ...(await independent), ...(await Promise.all(stateSpecs.map(run)))];
+  const got = [...packageGot, ...(await independent), ...(await all(stateSpecs))];
   const layers: { blob: LayerBlob; createdBy: string; cached: boolean }[] = [];
   got.forEach((g, i) => {
     warnings.push(...g.warnings);

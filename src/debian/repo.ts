@@ -270,39 +270,50 @@ async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<Buffe
 const INDEX_PIECE = 1 << 20;
 
 /**
- * An index's records as UTF-8 JSON (what the derived cache holds). The text
- * is read a piece at a time, as latin1: one byte per char, so no byte is lost
- * and the string is a one-byte one (decoded as UTF-8, bookworm's main index,
- * non-ASCII in Maintainer and Description, is a two-byte string of 100 MB).
- * JSON.stringify escapes only ASCII, so latin1 chars come out as the index's
- * own bytes: the JSON text written as latin1 is the records' JSON in UTF-8.
- * A piece's records become JSON before the next piece is read: the slices
- * they hold of its text go with them.
+ * An index's records as JSON, a piece of the text at a time: each piece's
+ * records become a comma-separated run of JSON objects before the next piece
+ * is read, so the slices they hold of its text go with them. The text is read
+ * as latin1: one byte per char, so no byte is lost and the string is a
+ * one-byte one (decoded as UTF-8, bookworm's main index, non-ASCII in
+ * Maintainer and Description, is a two-byte string of 100 MB). JSON.stringify
+ * escapes only ASCII, so latin1 chars come out as the index's own bytes: a
+ * run written as latin1 is that JSON in UTF-8 (see `utf8`).
  */
-function indexJson(text: Buffer, url: string): Buffer {
+function indexRuns(text: Buffer, url: string): string[] {
   const relations = new RelationParser();
-  const pieces: string[] = [];
+  const runs: string[] = [];
   let line = 1;
   for (let at = 0; at < text.length;) {
     // Pieces end after an empty line, where a paragraph ends.
     const blank = text.indexOf('\n\n', at + INDEX_PIECE);
     const end = blank < 0 ? text.length : blank + 2;
-    const piece = text.toString('latin1', at, end);
     let rows: Row[];
     try {
-      rows = scanFields(piece, FIELDS, line);
+      rows = scanFields(text.toString('latin1', at, end), FIELDS, line);
     } catch (e) {
       if (e instanceof ControlError)
         throw new KuboxError('integrity', `${url}: ${e.message}`, { cause: e });
       throw e;
     }
     const records = rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, url));
-    if (records.length > 0) pieces.push(JSON.stringify(records).slice(1, -1));
+    if (records.length > 0) runs.push(JSON.stringify(records).slice(1, -1));
     for (let nl = text.indexOf(10, at); nl >= 0 && nl < end; nl = text.indexOf(10, nl + 1)) line++;
     at = end;
   }
-  return Buffer.from(`[${pieces.join(',')}]`, 'latin1');
+  return runs;
 }
+
+/** Runs of JSON objects as the bytes of one JSON array, a run at a time. */
+function* jsonArray(runs: readonly string[]): Generator<Buffer> {
+  yield Buffer.from('[');
+  for (let i = 0; i < runs.length; i++)
+    yield Buffer.from(i > 0 ? `,${runs[i]}` : runs[i]!, 'latin1');
+  yield Buffer.from(']');
+}
+
+/** A string read as latin1 (one char per byte), as the UTF-8 text those bytes are. */
+const utf8 = (latin1: string) =>
+  /[\x80-\xff]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
 
 /** Fetches (or reuses) one verified index and returns its records. */
 async function indexRecords(
@@ -330,13 +341,16 @@ async function indexRecords(
   } else {
     path = await download(cache, { ...item, url: loc.url });
   }
-  const json = indexJson(await decompressIndex(await readFile(path), loc), loc.url);
+  const runs = indexRuns(await decompressIndex(await readFile(path), loc), loc.url);
   // Only a speed-up: failing to store it is not an error.
-  await writeFileAtomic(derived, json).catch(() => {});
-  // The records as a warm run reads them back: fresh strings. Those scanFields cut out of the
-  // text are slices that keep it alive, and a lock made from them would hold it until the
-  // build ends.
-  return JSON.parse(json.toString('utf8')) as StoredPackage[];
+  await writeFileAtomic(derived, jsonArray(runs)).catch(() => {});
+  // The records as a warm run reads them back, a run at a time: fresh strings. Those
+  // scanFields cut out of the text are slices that keep it alive, and a lock made from them
+  // would hold it until the build ends.
+  const records: StoredPackage[] = [];
+  for (const run of runs)
+    for (const r of JSON.parse(utf8(`[${run}]`)) as StoredPackage[]) records.push(r);
+  return records;
 }
 
 /**

@@ -210,16 +210,20 @@ export async function buildPlatform(
   const repoDebs = locked.debs.filter((d) => !fromDebian(d.source));
   // Architecture-independent packages are keyed by the part of the base their unpacking
   // consults, not by the platform's base: every platform then shares one blob for them.
-  const sharedMetas = new Map(
-    await Promise.all(debianDebs.shared.map(async (d) => [d.sha256, await metaOf(d)] as const)),
-  );
-  const sharedKey = (debs: readonly LockedDeb[]) =>
-    baseViewDigest(
-      debs.map((d) => sharedMetas.get(d.sha256)!),
+  // Their metadata is read first (on a cold cache, by unpacking them): the other layers start
+  // meanwhile, since only these layers' keys wait for it.
+  const sharedMetas = Promise.all(
+    debianDebs.shared.map(async (d) => [d.sha256, await metaOf(d)] as const),
+  ).then((metas) => new Map(metas));
+  const sharedKey = async (debs: readonly LockedDeb[]) => {
+    const metas = await sharedMetas;
+    return baseViewDigest(
+      debs.map((d) => metas.get(d.sha256)!),
       tree,
       facts.topLinks,
       filters,
     );
+  };
   /** A layer of packages: their metadata taken while they are unpacked, then they are let go. */
   const packageLayer = async (debs: readonly LockedDeb[], extra: FileEntry[] = []) => {
     const inputs = await readAll(debs);
@@ -241,6 +245,7 @@ export async function buildPlatform(
   const debCost = (debs: readonly LockedDeb[]) => debs.reduce((n, d) => n + 4 * d.size, 0);
   type LayerSpec = {
     createdBy: string;
+    /** What the cached layer is looked up by (JSON), or a promise of it. */
     key: unknown;
     build: () => Promise<LayerContent>;
     cost?: number;
@@ -263,7 +268,7 @@ export async function buildPlatform(
     })),
     ...debianBuckets(debianDebs.shared, SHARED_DEBIAN_LAYERS).map(({ bucket, debs }) => ({
       createdBy: `kubox: Debian packages (all architectures) ${debs.map((d) => d.name).join(' ')}`,
-      key: ['debian-all', bucket, sharedKey(debs), debs.map((d) => d.sha256)],
+      key: sharedKey(debs).then((view) => ['debian-all', bucket, view, debs.map((d) => d.sha256)]),
       build: () => packageLayer(debs),
       cost: debCost(debs),
     })),
@@ -348,17 +353,20 @@ export async function buildPlatform(
   // After a failure no layer starts building: those running are awaited, then the first error
   // is thrown, so that nothing still writes into the cache when the caller hears of it.
   let failure: { error: unknown } | undefined;
-  const run = (s: LayerSpec) =>
-    cachedLayer(
-      root,
-      s.key,
-      () => (failure ? Promise.reject(failure.error) : s.build()),
-      epoch,
-      s.cost ?? 0,
-    ).catch((e: unknown) => {
+  const run = async (s: LayerSpec) => {
+    try {
+      return await cachedLayer(
+        root,
+        await s.key,
+        () => (failure ? Promise.reject(failure.error) : s.build()),
+        epoch,
+        s.cost ?? 0,
+      );
+    } catch (e) {
       failure ??= { error: e };
       throw e;
-    });
+    }
+  };
   const all = async (specs: readonly LayerSpec[]) => {
     const settled = await Promise.allSettled(specs.map(run));
     if (failure) throw failure.error;

@@ -76,11 +76,10 @@ export async function saveBaseLdFacts(
   tree: BaseTree,
   manifestDigest: string,
   cacheRoot: string,
-): Promise<void> {
-  await writeFileAtomic(
-    ldFactsPath(cacheRoot, manifestDigest),
-    formatBaseLdFacts(baseLdFactsOf(tree)),
-  );
+): Promise<BaseLdFacts> {
+  const facts = baseLdFactsOf(tree);
+  await writeFileAtomic(ldFactsPath(cacheRoot, manifestDigest), formatBaseLdFacts(facts));
+  return facts;
 }
 
 /**
@@ -100,10 +99,7 @@ export async function readBaseLdFacts(
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
   }
   // Libraries are kept whole only while this pass runs (~40 MB for a slim base); only their facts stay.
-  const tree = await readBaseTree(layerBlobs, keepLdFile);
-  const facts = baseLdFactsOf(tree);
-  await writeFileAtomic(path, formatBaseLdFacts(facts));
-  return facts;
+  return saveBaseLdFacts(await readBaseTree(layerBlobs, keepLdFile), manifestDigest, cacheRoot);
 }
 
 /** Pure part of readBaseLdFacts: a tree whose library and ld.so.conf contents were kept. */

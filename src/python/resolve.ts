@@ -155,8 +155,8 @@ export async function resolveWheels(
   const metadataOf = (d: Distribution): Promise<string> => {
     let p = metadata.get(d.url);
     if (!p) {
-      p = request(() => fetchCoreMetadata(d, fetchImpl)).then(
-        (text) => text ?? opts.fetchWheelMetadata(d),
+      p = request(
+        async () => (await fetchCoreMetadata(d, fetchImpl)) ?? opts.fetchWheelMetadata(d),
       );
       metadata.set(d.url, p);
     }

@@ -292,8 +292,10 @@ export function systemAccounts(debs: readonly DebMeta[]): SystemUser[] {
 
 /**
  * The names of the packages whose shipped files the install's maintainer
- * scripts change (chown, chmod, a statoverride, a diversion): the state layer
- * needs those files' content.
+ * scripts change (chown, chmod, a statoverride...): the state layer needs
+ * those files' content, so their .debs are read again. Not for a diversion:
+ * its `--rename` moves what the base has (the preinst runs before anything
+ * is unpacked), and the packages' own files stay where they are.
  */
 export function scriptDebs(
   debs: readonly DebMeta[],
@@ -303,10 +305,8 @@ export function scriptDebs(
   const canonical = canonicalPath(tree, facts);
   const paths = new Set<string>();
   for (const d of debs)
-    for (const { op } of effectsOf(d).ops) {
-      if ('path' in op) paths.add(canonical(op.path));
-      if (op.op === 'divert') paths.add(canonical(op.divertTo));
-    }
+    for (const { op } of effectsOf(d).ops)
+      if (op.op !== 'divert' && 'path' in op) paths.add(canonical(op.path));
   const out = new Set<string>();
   if (paths.size === 0) return out;
   const map = usrMergeMap((top) => facts.topLinks.get(top));

@@ -121,6 +121,35 @@ describe('maintainer-script effects in the state layer', () => {
     expect([...scriptDebs([meta], tree, facts)]).toEqual(['redis-server']);
   });
 
+  it('does not name a package for diverting its own path: the rename moves only what the base has', () => {
+    // vim-runtime's preinst diverts vim-tiny's help file to the path it ships itself.
+    const help = 'usr/share/vim/vim90/doc/help.txt';
+    const vimRuntime: Deb = {
+      control: new Map([
+        ['control', Buffer.from('Package: vim-runtime\nVersion: 2:9.0\nArchitecture: all\n')],
+        [
+          'preinst',
+          Buffer.from(
+            `#!/bin/sh\nset -e\nif [ "$1" = install ]; then\n  dpkg-divert --package vim-runtime --add --rename --divert /${help}.vim-tiny /${help}\nfi\n`,
+          ),
+        ],
+      ]),
+      files: [dir('usr'), dir('usr/share'), dir('usr/share/vim'), file(help, 'help')],
+    };
+    const vim = debMeta('vim-runtime', 'all', vimRuntime);
+    expect([...scriptDebs([vim], tree, facts)]).toEqual([]);
+    // Its .deb not read again, the state layer records the diversion all the same.
+    const unread = stateLayer([vim], tree, facts, filters, new Set(), 'amd64');
+    const read = stateLayer([vim], tree, facts, filters, new Set(), 'amd64', [
+      { name: 'vim-runtime', architecture: 'all', source: 'debian', deb: vimRuntime },
+    ]);
+    expect(unread).toEqual(read);
+    const diversions = unread.entries.find((e) => e.path === 'var/lib/dpkg/diversions')!;
+    expect(Buffer.from(diversions.data!).toString()).toContain(
+      `/${help}\n/${help}.vim-tiny\nvim-runtime\n`,
+    );
+  });
+
   it('carries the directories and the config as the postinst leaves them, and dpkg records', () => {
     const layer = () => stateLayer([meta], tree, facts, filters, new Set(), 'amd64', [redis()]);
     const { entries, warnings } = layer();

@@ -26,7 +26,7 @@ import type { BaseTree } from '../../oci/base-tree.js';
 import { whiteout } from '../../image/write-layer.js';
 import type { Plan } from '../../plan/plan.js';
 import type { BaseFacts } from './facts.js';
-import { debMeta, type DebMeta } from './deb-meta.js';
+import type { DebMeta } from './deb-meta.js';
 import { keptPaths, type PathFilter } from './dpkg-filter.js';
 
 export interface DebInput {
@@ -113,8 +113,9 @@ function unpack(
   });
 }
 
+/** Each unpacked .deb with its metadata (`debMeta`), which the build has already taken. */
 export function debLayer(
-  debs: readonly DebInput[],
+  debs: readonly { input: DebInput; meta: DebMeta }[],
   tree: BaseTree,
   facts: BaseFacts,
   filters: readonly PathFilter[],
@@ -123,9 +124,9 @@ export function debLayer(
   // Each package's dpkg info files (its .list first) ride in the layer of its files: scanners
   // such as Trivy take a file as dpkg's only when the .list that names it is in the same layer.
   return withParents(
-    debs.flatMap((d) => [
-      ...unpack(d, tree, facts, filters),
-      ...infoFiles(installedPackage(debMeta(d.name, d.architecture, d.deb))),
+    debs.flatMap(({ input, meta }) => [
+      ...unpack(input, tree, facts, filters),
+      ...infoFiles(installedPackage(meta)),
     ]),
     tree,
   );

@@ -226,9 +226,9 @@ export async function buildPlatform(
   };
   /** A layer of packages: their metadata taken while they are unpacked, then they are let go. */
   const packageLayer = async (debs: readonly LockedDeb[], extra: FileEntry[] = []) => {
-    const inputs = await readAll(debs);
-    await Promise.all(debs.map(metaOf));
-    const entries = [...debLayer(inputs, tree, facts, filters), ...extra];
+    const [inputs, metas] = await Promise.all([readAll(debs), Promise.all(debs.map(metaOf))]);
+    const both = inputs.map((input, i) => ({ input, meta: metas[i]! }));
+    const entries = [...debLayer(both, tree, facts, filters), ...extra];
     release(debs);
     return { entries };
   };

@@ -114,6 +114,12 @@ const f = (path: string, data = '', mode = 0o644): FileEntry => ({
 });
 const d = (path: string): FileEntry => ({ path, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
 
+/** A .deb with its metadata, as the build hands debLayer both. */
+const withMeta = (input: DebInput) => ({
+  input,
+  meta: debMeta(input.name, input.architecture, input.deb),
+});
+
 function netcat(): DebInput {
   const deb: Deb = {
     control: new Map([
@@ -171,7 +177,7 @@ describe('native assembly on a bookworm-shaped base', () => {
   });
 
   it("unpacks through merged /usr, honours the base's dpkg filters, and leaves existing directories alone", () => {
-    const paths = debLayer([netcat()], tree, facts, filters)
+    const paths = debLayer([withMeta(netcat())], tree, facts, filters)
       .map((e) => `${e.type[0]} ${e.path}`)
       .sort();
     expect(paths).toEqual([
@@ -193,7 +199,7 @@ describe('native assembly on a bookworm-shaped base', () => {
     const { entries, warnings } = stateLayer([meta], tree, facts, filters, new Set(), 'amd64');
     expect(warnings).toEqual([]);
     const byPath = new Map(
-      [...entries, ...debLayer([netcat()], tree, facts, filters)].map((e) => [e.path, e]),
+      [...entries, ...debLayer([withMeta(netcat())], tree, facts, filters)].map((e) => [e.path, e]),
     );
     // Not asked for by name: apt would have marked it Auto-Installed.
     expect(Buffer.from(byPath.get('var/lib/apt/extended_states')!.data!).toString()).toBe(
@@ -283,7 +289,7 @@ describe('native assembly on a bookworm-shaped base', () => {
         ],
       },
     };
-    const entries = debLayer([doc], tree, facts, filters);
+    const entries = debLayer([withMeta(doc)], tree, facts, filters);
     const byPath = new Map(entries.map((e) => [e.path, e]));
     expect(byPath.has('usr/share/doc/linky/README')).toBe(false);
     expect(byPath.get('usr/share/linky/README')).toMatchObject({ type: 'file', mode: 0o644 });

@@ -186,7 +186,8 @@ function hashing(hash: Hash): Transform {
  */
 const CHUNK = 512 * 1024;
 
-function coalescing(): Transform {
+/** Joins small chunks into CHUNK-sized ones; a chunk that size or larger goes on as it is. */
+export function coalescing(): Transform {
   let parts: Buffer[] = [];
   let size = 0;
   const flush = (t: Transform) => {
@@ -196,6 +197,13 @@ function coalescing(): Transform {
   };
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
+      // A large body (kubectl: 75 MB) is a view of its unpacked .deb; joined to its header it
+      // would be copied whole, doubling what the layer holds while gzip works through it.
+      if (chunk.length >= CHUNK) {
+        flush(this);
+        this.push(chunk);
+        return cb();
+      }
       parts.push(chunk);
       size += chunk.length;
       if (size >= CHUNK) flush(this);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KuboxError } from '../../../src/errors.js';
 import type { FileEntry } from '../../../src/oci/file-entry.js';
 import {
+  coalescing,
   comparePaths,
   opaqueWhiteout,
   sortEntries,
@@ -264,6 +265,28 @@ describe('writeLayer', () => {
     const a2 = await writeLayer(sample, { dir: freshDir(), mtime: EPOCH });
     const b2 = await writeLayer(other, { dir: freshDir(), mtime: EPOCH });
     expect([a.digest, b.digest]).toEqual([a2.digest, b2.digest]);
+  });
+});
+
+describe('coalescing', () => {
+  it('joins small chunks and passes a large one on as it is, without copying it', async () => {
+    const t = coalescing();
+    // Flowing, as in the layer's pipeline: each chunk pushed is one 'data' event.
+    const out: Buffer[] = [];
+    t.on('data', (c: Buffer) => out.push(c));
+    const ended = new Promise((r) => t.on('end', r));
+    const header = Buffer.alloc(512, 1);
+    const body = Buffer.alloc(2 << 20, 2); // a large file's body: a view of its unpacked .deb
+    const small = Array.from({ length: 1200 }, (_, i) => Buffer.alloc(512, i % 251));
+    for (const c of [header, body, ...small]) t.write(c);
+    t.end();
+    await ended;
+    expect(out[0]!.equals(header)).toBe(true);
+    expect(out[1]).toBe(body);
+    // 1200 small chunks of 512 bytes: one chunk of 512 KiB (1024 of them), then the rest.
+    expect(out.slice(2).map((c) => c.length)).toEqual([512 * 1024, 176 * 512]);
+    // (Buffer.equals: a deep toEqual of megabytes takes seconds.)
+    expect(Buffer.concat(out).equals(Buffer.concat([header, body, ...small]))).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import {
 } from './control.js';
 import type { PackageRecord } from './resolve.js';
 
-/** The form the derived cache keeps: relation fields as written (Provides parsed: the index needs it). */
+/** A paragraph's fields as package-list.ts reads them: relations as written (Provides parsed: lookups need it). */
 export interface StoredPackage {
   name: string;
   version: string;

@@ -17,10 +17,9 @@ import type { Http } from '../http/client.js';
 import { download, fetchBytes } from '../http/download.js';
 import { HttpError } from '../http/error.js';
 import { writeFileAtomic } from '../fs.js';
-import { ControlError, parseParagraphs, RelationParser, scanFields } from './control.js';
+import { parseParagraphs } from './control.js';
 import { describeKeys } from './keyring.js';
-import { IndexedPackage, type RelationField, type StoredPackage } from './indexed-package.js';
-import { multiArchOf, type PackageRecord } from './resolve.js';
+import { PackageList } from './package-list.js';
 import {
   byHashUrl,
   isFlat,
@@ -171,87 +170,16 @@ export async function fetchRelease(
   return release;
 }
 
-/** The fields a PackageRecord is built from. */
-const FIELDS = [
-  'Package',
-  'Version',
-  'Architecture',
-  'Essential',
-  'Multi-Arch',
-  'Pre-Depends',
-  'Depends',
-  'Recommends',
-  'Conflicts',
-  'Breaks',
-  'Provides',
-  'Filename',
-  'SHA256',
-  'Size',
-] as const;
-type Row = (string | undefined)[];
-
-/** Pre-Depends .. Breaks, in FIELDS' order (columns 5 to 9 of a row). */
-const RELATION_FIELDS: readonly RelationField[] = [
-  'preDepends',
-  'depends',
-  'recommends',
-  'conflicts',
-  'breaks',
-];
-
 /**
- * A record as the derived cache stores it: independent of the source it was
- * read from (url and source are added on load), relations as written (parsed
- * when the resolver asks: indexed-package.ts), empty ones left out.
- */
-function storedRecord(row: Row, relations: RelationParser, where: string): StoredPackage {
-  const [name = '', version = '', architecture = 'all', essential, multiArch] = row;
-  const [prov, filename, sha256, size] = row.slice(10);
-  const ma = multiArchOf(multiArch);
-  const out: StoredPackage = { name, version, architecture };
-  if (essential === 'yes') out.essential = true;
-  if (ma) out.multiArch = ma;
-  const raw: Partial<Record<RelationField, string>> = {};
-  RELATION_FIELDS.forEach((field, i) => {
-    const value = row[5 + i]?.trim();
-    if (value) raw[field] = value;
-  });
-  if (Object.keys(raw).length > 0) out.relations = raw;
-  // Provides is read for every package (the index of virtual names), so it is parsed now.
-  try {
-    if (prov) out.provides = relations.parse(prov).flat();
-  } catch (e) {
-    if (!(e instanceof ControlError)) throw e;
-    throw new KuboxError('integrity', `${where}: package ${name} ${version}: ${e.message}`, {
-      cause: e,
-    });
-  }
-  if (filename) out.filename = filename;
-  if (sha256) out.sha256 = sha256.toLowerCase();
-  if (size) out.size = Number.parseInt(size, 10);
-  return out;
-}
-
-/**
- * Parsed records of a Packages index, derived once per index hash:
- * decompressing, scanning and parsing the relations of bookworm's 9 MB
- * Packages.xz (63k packages, 340k relation atoms) takes seconds, reading
- * them back as JSON a fraction of that. Keyed by the compressed index's
+ * The decompressed text of a Packages index, derived once per index hash:
+ * xz-decompressing bookworm's main index (9 MB to 50 MB) takes ~0.6 s,
+ * reading the text back a fraction of that. Keyed by the compressed index's
  * sha256 from the signed InRelease, so it is exactly as trustworthy as the
- * cached index itself. Bump the version when StoredPackage changes (v2: relations
- * kept as written).
+ * cached index itself. (v2 kept every record parsed, as JSON: package-list.ts
+ * says why no more.)
  */
 function derivedPath(cache: ContentCache, sha256: string): string {
-  return join(cache.root, 'derived', 'packages-v2', `${sha256}.json`);
-}
-
-async function readDerived(path: string): Promise<StoredPackage[] | undefined> {
-  try {
-    const records = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    return Array.isArray(records) ? (records as StoredPackage[]) : undefined;
-  } catch {
-    return undefined;
-  }
+  return join(cache.root, 'derived', 'packages-v3', `${sha256}.txt`);
 }
 
 async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<Buffer> {
@@ -266,65 +194,15 @@ async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<Buffe
   }
 }
 
-/** Text read per piece of an index: ~1 MB of paragraphs, instead of one 50 MB string. */
-const INDEX_PIECE = 1 << 20;
-
-/**
- * An index's records as JSON, a piece of the text at a time: each piece's
- * records become a comma-separated run of JSON objects before the next piece
- * is read, so the slices they hold of its text go with them. The text is read
- * as latin1: one byte per char, so no byte is lost and the string is a
- * one-byte one (decoded as UTF-8, bookworm's main index, non-ASCII in
- * Maintainer and Description, is a two-byte string of 100 MB). JSON.stringify
- * escapes only ASCII, so latin1 chars come out as the index's own bytes: a
- * run written as latin1 is that JSON in UTF-8 (see `utf8`).
- */
-function indexRuns(text: Buffer, url: string): string[] {
-  const relations = new RelationParser();
-  const runs: string[] = [];
-  let line = 1;
-  for (let at = 0; at < text.length;) {
-    // Pieces end after an empty line, where a paragraph ends.
-    const blank = text.indexOf('\n\n', at + INDEX_PIECE);
-    const end = blank < 0 ? text.length : blank + 2;
-    let rows: Row[];
-    try {
-      rows = scanFields(text.toString('latin1', at, end), FIELDS, line);
-    } catch (e) {
-      if (e instanceof ControlError)
-        throw new KuboxError('integrity', `${url}: ${e.message}`, { cause: e });
-      throw e;
-    }
-    const records = rows.filter((r) => r[0] && r[1]).map((r) => storedRecord(r, relations, url));
-    if (records.length > 0) runs.push(JSON.stringify(records).slice(1, -1));
-    for (let nl = text.indexOf(10, at); nl >= 0 && nl < end; nl = text.indexOf(10, nl + 1)) line++;
-    at = end;
-  }
-  return runs;
-}
-
-/** Runs of JSON objects as the bytes of one JSON array, a run at a time. */
-function* jsonArray(runs: readonly string[]): Generator<Buffer> {
-  yield Buffer.from('[');
-  for (let i = 0; i < runs.length; i++)
-    yield Buffer.from(i > 0 ? `,${runs[i]}` : runs[i]!, 'latin1');
-  yield Buffer.from(']');
-}
-
-/** A string read as latin1 (one char per byte), as the UTF-8 text those bytes are. */
-const utf8 = (latin1: string) =>
-  /[\x80-\xff]/.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1;
-
-/** Fetches (or reuses) one verified index and returns its records. */
-async function indexRecords(
-  release: Release,
-  loc: IndexLocation,
-  cache: ContentCache,
-): Promise<StoredPackage[]> {
+/** Fetches (or reuses) one verified index and returns its text. */
+async function indexText(release: Release, loc: IndexLocation, cache: ContentCache): Promise<Buffer> {
   const entry = release.files.get(loc.path)!;
   const derived = derivedPath(cache, entry.sha256);
-  const cached = await readDerived(derived);
-  if (cached) return cached;
+  try {
+    return await readFile(derived);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   const item = { sha256: entry.sha256, size: entry.size, what: `${release.url} ${loc.path}` };
   let path: string;
   if (release.acquireByHash) {
@@ -341,33 +219,27 @@ async function indexRecords(
   } else {
     path = await download(cache, { ...item, url: loc.url });
   }
-  const runs = indexRuns(await decompressIndex(await readFile(path), loc), loc.url);
+  const text = await decompressIndex(await readFile(path), loc);
   // Only a speed-up: failing to store it is not an error.
-  await writeFileAtomic(derived, jsonArray(runs)).catch(() => {});
-  // The records as a warm run reads them back, a run at a time: fresh strings. Those
-  // scanFields cut out of the text are slices that keep it alive, and a lock made from them
-  // would hold it until the build ends.
-  const records: StoredPackage[] = [];
-  for (const run of runs)
-    for (const r of JSON.parse(utf8(`[${run}]`)) as StoredPackage[]) records.push(r);
-  return records;
+  await writeFileAtomic(derived, text).catch(() => {});
+  return text;
 }
 
 /**
  * Every package of `arch` (and arch `all`, which Debian lists in each
- * architecture's index) in the release's components. Each Packages index is
- * the first of .xz, .gz and plain that InRelease lists, checked against its
- * signed SHA256 and kept in the cache, so a second run reads it from disk.
+ * architecture's index) in the release's components, read where the
+ * resolver looks (package-list.ts). Each Packages index is the first of .xz,
+ * .gz and plain that InRelease lists, checked against its signed SHA256 and
+ * kept in the cache, so a second run reads it from disk.
  */
 export async function fetchPackages(
   release: Release,
   arch: string,
   cache: ContentCache,
-): Promise<PackageRecord[]> {
+): Promise<PackageList> {
   const source = release.source;
   const components = isFlat(source) ? [''] : source.components;
-  const out: PackageRecord[] = [];
-  const all = await Promise.all(
+  const texts = await Promise.all(
     components.map(async (component) => {
       const candidates = packagesUrls(source, arch, component);
       const loc = candidates.find((c) => release.files.has(c.path));
@@ -381,22 +253,15 @@ export async function fetchPackages(
               : `check that ${source.suite} has component ${component} for ${arch}`,
           },
         );
-      return indexRecords(release, loc, cache);
+      return indexText(release, loc, cache);
     }),
   );
-  // One parser per fetch: an atom ("libc6 (>= 2.34)") met again is the same frozen object.
-  const parser = new RelationParser();
-  all.forEach((rows, i) => {
-    const where = `${release.url} ${components[i] || 'Packages'}`;
-    for (const r of rows)
-      out.push(
-        new IndexedPackage(r, {
-          source: source.name,
-          ...(r.filename ? { url: poolUrl(source, r.filename) } : {}),
-          where,
-          parser,
-        }),
-      );
-  });
-  return out;
+  return new PackageList(
+    texts.map((text, i) => ({
+      text,
+      where: `${release.url} ${components[i] || 'Packages'}`,
+      source: source.name,
+      url: (filename: string) => poolUrl(source, filename),
+    })),
+  );
 }

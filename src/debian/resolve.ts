@@ -65,33 +65,83 @@ export function recordFromParagraph(p: Paragraph): PackageRecord {
   };
 }
 
-/** The packages a target architecture can install, by name and by what they provide. */
+/** Where PackageIndex finds packages: by name, and by a name they provide (package-list.ts). */
+export interface PackageSource {
+  withName(name: string): readonly PackageRecord[];
+  withProvides(name: string): readonly PackageRecord[];
+}
+
+/** Records added one by one (tests, a base's own packages), as a source. */
+class RecordSource implements PackageSource {
+  private readonly records: PackageRecord[] = [];
+  push(rec: PackageRecord): void {
+    this.records.push(rec);
+  }
+  withName(name: string): PackageRecord[] {
+    return this.records.filter((r) => r.name === name);
+  }
+  withProvides(name: string): PackageRecord[] {
+    return this.records.filter((r) => r.provides.some((p) => p.name === name));
+  }
+}
+
+/**
+ * The packages a target architecture can install, by name and by what they
+ * provide. Sources are read only for the names the resolver asks about, in
+ * the order they were added.
+ */
 export class PackageIndex {
+  private readonly sources: PackageSource[] = [];
   private readonly byName = new Map<string, PackageRecord[]>();
   private readonly byProvides = new Map<string, { pkg: PackageRecord; version?: string }[]>();
 
   constructor(readonly arch: string) {}
 
   add(rec: PackageRecord): void {
-    if (rec.architecture !== this.arch && rec.architecture !== 'all') return;
-    const list = this.byName.get(rec.name) ?? [];
-    list.push(rec);
-    // Newest first: apt's candidate is the highest version.
-    list.sort((a, b) => compareVersions(b.version, a.version));
-    this.byName.set(rec.name, list);
-    for (const p of rec.provides) {
-      const providers = this.byProvides.get(p.name) ?? [];
-      providers.push({ pkg: rec, ...(p.version ? { version: p.version } : {}) });
-      this.byProvides.set(p.name, providers);
-    }
+    const last = this.sources[this.sources.length - 1];
+    const records = last instanceof RecordSource ? last : new RecordSource();
+    if (records !== last) this.sources.push(records);
+    records.push(rec);
+    this.forget();
+  }
+
+  addSource(source: PackageSource): void {
+    this.sources.push(source);
+    this.forget();
+  }
+
+  private forget(): void {
+    this.byName.clear();
+    this.byProvides.clear();
+  }
+
+  private fits(rec: PackageRecord): boolean {
+    return rec.architecture === this.arch || rec.architecture === 'all';
   }
 
   versions(name: string): readonly PackageRecord[] {
-    return this.byName.get(name) ?? [];
+    let list = this.byName.get(name);
+    if (!list) {
+      list = this.sources.flatMap((s) => s.withName(name).filter((r) => this.fits(r)));
+      // Newest first: apt's candidate is the highest version (the first added among equals).
+      list.sort((a, b) => compareVersions(b.version, a.version));
+      this.byName.set(name, list);
+    }
+    return list;
   }
 
   providers(name: string): readonly { pkg: PackageRecord; version?: string }[] {
-    return this.byProvides.get(name) ?? [];
+    let list = this.byProvides.get(name);
+    if (!list) {
+      list = [];
+      for (const s of this.sources)
+        for (const pkg of s.withProvides(name))
+          if (this.fits(pkg))
+            for (const p of pkg.provides)
+              if (p.name === name) list.push({ pkg, ...(p.version ? { version: p.version } : {}) });
+      this.byProvides.set(name, list);
+    }
+    return list;
   }
 }
 

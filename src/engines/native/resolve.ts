@@ -213,9 +213,10 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     let debs: PackageRecord[] = [];
     if (requests.length > 0) {
       const index = new PackageIndex(arch);
-      // One index at a time: a main Packages file is ~60k records, and two at once double the peak.
-      for (const r of releases)
-        for (const rec of await fetchPackages(r, arch, cache)) index.add(rec);
+      // All sources' indexes at once: each is held as its text (50 MB for bookworm's main), and
+      // parsed only where the resolver looks. The order of the sources is kept.
+      const lists = await Promise.all(releases.map((r) => fetchPackages(r, arch, cache)));
+      for (const list of lists) index.addSource(list);
       debs = resolveDebs(index, requests, { installed: facts.installed });
       log(`${platform}: ${debs.length} Debian packages to add`);
     }

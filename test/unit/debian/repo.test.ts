@@ -180,7 +180,7 @@ describe('fetchPackages', () => {
   it('reads a flat repository, checked against InRelease, and reuses it from the cache', async () => {
     const cache = new ContentCache(join(dir, 'flat'));
     const release = await fetchRelease(source, { keys: publicKeys });
-    const records = await fetchPackages(release, 'amd64', cache);
+    const records = (await fetchPackages(release, 'amd64', cache)).all();
     expect(records.map((r) => `${r.name}/${r.architecture}`)).toEqual([
       'kubectl/amd64',
       'kubectl/arm64',
@@ -208,7 +208,7 @@ describe('fetchPackages', () => {
     expect(server.hits.get('/k8s/deb/Packages') ?? 0).toBe(0);
     expect(await cache.has(release.files.get('Packages.gz')!.sha256)).toBe(true);
 
-    const again = await fetchPackages(release, 'amd64', cache);
+    const again = (await fetchPackages(release, 'amd64', cache)).all();
     expect(server.hits.get('/k8s/deb/Packages.gz')).toBe(1);
     expect(again).toEqual(records);
   });
@@ -234,13 +234,13 @@ Description: Grüße
       { keys: publicKeys },
     );
     const cache = new ContentCache(join(dir, 'utf8'));
-    const cold = await fetchPackages(release, 'amd64', cache);
+    const cold = (await fetchPackages(release, 'amd64', cache)).all();
     expect(cold[0]).toMatchObject({
       filename: 'amd64/kubectl_1.32.3-1.1_ämd64.deb',
       url: `${server.url}/utf8/amd64/kubectl_1.32.3-1.1_ämd64.deb`,
       provides: [{ name: 'kubectl-cli', relation: '=', version: '1.0' }],
     });
-    const warm = await fetchPackages(release, 'amd64', cache);
+    const warm = (await fetchPackages(release, 'amd64', cache)).all();
     expect(warm).toEqual(cold);
   });
 
@@ -257,7 +257,9 @@ Description: Grüße
       { ...source, url: `${server.url}/big/` },
       { keys: publicKeys },
     );
-    const records = await fetchPackages(release, 'amd64', new ContentCache(join(dir, 'big')));
+    const records = (
+      await fetchPackages(release, 'amd64', new ContentCache(join(dir, 'big')))
+    ).all();
     expect(records.map((r) => r.name)).toEqual(Array.from({ length: 6000 }, (_, i) => `pkg${i}`));
     expect(records[4321]).toMatchObject({ version: '1.4321-1', size: 4322 });
     expect(records[4321]!.depends[1]).toEqual([{ name: 'pkg4322' }]);
@@ -270,7 +272,10 @@ Description: Grüße
       { ...source, url: `${server.url}/bad/` },
       { keys: publicKeys },
     );
-    const err = await caught(fetchPackages(broken, 'amd64', new ContentCache(join(dir, 'bad'))));
+    const list = await fetchPackages(broken, 'amd64', new ContentCache(join(dir, 'bad')));
+    // Only the paragraph that holds it is refused, when it is read.
+    expect(list.withName('pkg10')).toHaveLength(1);
+    const err = await caught(Promise.resolve().then(() => list.all()));
     expect(err.kind).toBe('integrity');
     expect(err.message).toContain(`line ${bad + 1}: "this is not a field" is not "Field: value"`);
   });

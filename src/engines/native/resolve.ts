@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ContentCache } from '../../cache.js';
 import { fetchBytes } from '../../http/download.js';
 import { KuboxError } from '../../errors.js';
+import type { PackageList } from '../../debian/package-list.js';
 import { fetchPackages, fetchRelease, type Release } from '../../debian/repo.js';
 import { debianSources, type AptSource } from '../../debian/sources.js';
 import { debianArchiveKeys, readKeys } from '../../debian/keyring.js';
@@ -192,6 +193,19 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     ]);
   }
 
+  // Every platform's indexes are fetched and decompressed at once, on libuv's threads, while
+  // the first platform resolves: each is held as its text (50 MB for bookworm's main) until its
+  // platform has resolved, and parsed only where the resolver looks. Sources keep their order.
+  const fetchIndexes = (arch: string) => {
+    const lists = Promise.all(releases.map((r) => fetchPackages(r, arch, cache)));
+    lists.catch(() => {}); // awaited by its platform; one that fails first must not leave it unobserved
+    return lists;
+  };
+  const indexes = new Map<string, Promise<PackageList[]>>();
+  if (requests.length > 0)
+    for (const arch of new Set(bases.map((b) => targetArch(b.platform))))
+      indexes.set(arch, fetchIndexes(arch));
+
   const locked: Record<string, LockedPlatform> = {};
   for (const base of bases) {
     const { platform } = base;
@@ -213,10 +227,11 @@ export async function resolveLock(input: ResolveInput): Promise<Lock> {
     let debs: PackageRecord[] = [];
     if (requests.length > 0) {
       const index = new PackageIndex(arch);
-      // All sources' indexes at once: each is held as its text (50 MB for bookworm's main), and
-      // parsed only where the resolver looks. The order of the sources is kept.
-      const lists = await Promise.all(releases.map((r) => fetchPackages(r, arch, cache)));
-      for (const list of lists) index.addSource(list);
+      // Taken out of the map, so that its texts go once it has resolved (two platforms of one
+      // architecture, linux/arm64 and linux/arm64/v8, read the cached files again).
+      const lists = indexes.get(arch) ?? fetchIndexes(arch);
+      indexes.delete(arch);
+      for (const list of await lists) index.addSource(list);
       debs = resolveDebs(index, requests, { installed: facts.installed });
       log(`${platform}: ${debs.length} Debian packages to add`);
     }

@@ -14,6 +14,7 @@ import { pack, type Header, type Pack } from 'tar-stream';
 import { sweepStale } from '../cache.js';
 import { KuboxError } from '../errors.js';
 import type { FileEntry } from '../oci/file-entry.js';
+import { ZLIB_CHUNK } from '../oci/zlib-chunk.js';
 
 export interface LayerBlob {
   /** "sha256:<hex>" of the gzip blob: the manifest's layer digest. */
@@ -242,7 +243,7 @@ export async function writeLayer(
     p,
     coalescing(),
     hashing(tarHash),
-    createGzip({ level: GZIP_LEVEL }),
+    createGzip({ level: GZIP_LEVEL, chunkSize: ZLIB_CHUNK }),
     hashing(gzHash),
     fh.createWriteStream(),
   );

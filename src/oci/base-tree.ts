@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { ZLIB_CHUNK } from './zlib-chunk.js';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { extract, type Header } from 'tar-stream';
 import { KuboxError } from '../errors.js';
@@ -274,7 +275,7 @@ async function readLayer(
   });
   const compression = await sniff(blob);
   const source = createReadStream(blob);
-  if (compression === 'gzip') await pipeline(source, createGunzip(), ex);
+  if (compression === 'gzip') await pipeline(source, createGunzip({ chunkSize: ZLIB_CHUNK }), ex);
   else if (compression === 'zstd') await pipeline(source, zstdStream(), ex);
   else await pipeline(source, ex);
   return { entries, whiteouts, opaque };

@@ -71,7 +71,7 @@ export interface PackageSource {
   withProvides(name: string): readonly PackageRecord[];
 }
 
-/** Records added one by one (tests, a base's own packages), as a source. */
+/** Records added one by one (PackageIndex.add, for records already in hand), as a source. */
 class RecordSource implements PackageSource {
   private readonly records: PackageRecord[] = [];
   push(rec: PackageRecord): void {

@@ -194,10 +194,30 @@ async function decompressIndex(bytes: Buffer, loc: IndexLocation): Promise<Buffe
   }
 }
 
+/**
+ * Indexes being read now, by derived path: a flat repository has one index
+ * for every architecture, and platforms resolve at once.
+ */
+const reading = new Map<string, Promise<Buffer>>();
+
 /** Fetches (or reuses) one verified index and returns its text. */
-async function indexText(release: Release, loc: IndexLocation, cache: ContentCache): Promise<Buffer> {
+function indexText(release: Release, loc: IndexLocation, cache: ContentCache): Promise<Buffer> {
+  const derived = derivedPath(cache, release.files.get(loc.path)!.sha256);
+  let text = reading.get(derived);
+  if (!text) {
+    text = readIndexText(release, loc, cache, derived).finally(() => reading.delete(derived));
+    reading.set(derived, text);
+  }
+  return text;
+}
+
+async function readIndexText(
+  release: Release,
+  loc: IndexLocation,
+  cache: ContentCache,
+  derived: string,
+): Promise<Buffer> {
   const entry = release.files.get(loc.path)!;
-  const derived = derivedPath(cache, entry.sha256);
   try {
     return await readFile(derived);
   } catch (e) {

@@ -213,6 +213,22 @@ describe('fetchPackages', () => {
     expect(again).toEqual(records);
   });
 
+  it("downloads a flat repository's one index once when two architectures ask at once", async () => {
+    await flatRepo(server, '/twice/', key);
+    const release = await fetchRelease(
+      { ...source, url: `${server.url}/twice/` },
+      { keys: publicKeys },
+    );
+    const cache = new ContentCache(join(dir, 'twice'));
+    const [amd64, arm64] = await Promise.all([
+      fetchPackages(release, 'amd64', cache),
+      fetchPackages(release, 'arm64', cache),
+    ]);
+    expect(server.hits.get('/twice/Packages.gz')).toBe(1);
+    // The same records: which architecture a build takes is PackageIndex's choice.
+    expect(arm64.all()).toEqual(amd64.all());
+  });
+
   it('keeps UTF-8 fields as they are, read cold or from the derived cache', async () => {
     // The index is decoded as latin1 (one byte per char) and its records' JSON turned back
     // into UTF-8: a non-ASCII value must come out whole, and the same both ways.

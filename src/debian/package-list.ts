@@ -123,7 +123,7 @@ class ScannedIndex {
     private readonly parser: RelationParser,
   ) {
     const { text } = index;
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       this.starts.push(at);
       const blank = text.indexOf('\n\n', at);
       if (blank < 0) break;

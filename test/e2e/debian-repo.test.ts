@@ -138,7 +138,9 @@ describe('Debian packages', () => {
     const again = await fetchPackages(main, 'amd64', cache);
     const bash = again.withName('bash');
     const ms = performance.now() - t0;
-    console.log(`fetchPackages bookworm main amd64, warm cache, and bash read: ${ms.toFixed(0)} ms`);
+    console.log(
+      `fetchPackages bookworm main amd64, warm cache, and bash read: ${ms.toFixed(0)} ms`,
+    );
     expect(bash.map((r) => r.architecture)).toEqual(['amd64']);
     // Generous for a loaded 2-core CI machine; typically under 0.2 s.
     expect(ms).toBeLessThan(4000);

@@ -75,10 +75,7 @@ describe('PackageList', () => {
       index(MAIN, 'test main'),
       index('Package: mawk\nVersion: 1.3.4-9\nArchitecture: amd64\n', 'test contrib'),
     ]);
-    expect(list.withName('mawk').map((r) => r.version)).toEqual([
-      '1.3.4.20200120-3.1',
-      '1.3.4-9',
-    ]);
+    expect(list.withName('mawk').map((r) => r.version)).toEqual(['1.3.4.20200120-3.1', '1.3.4-9']);
   });
 
   it('parses a paragraph only when it is read, and names the line of a bad one', () => {
@@ -124,14 +121,14 @@ describe('PackageIndex over sources', () => {
     }
     // arm64's gawk is not for amd64; the versioned Provides keeps its version.
     expect(lazy.versions('gawk').map((r) => r.version)).toEqual(['1:5.2.1-2']);
-    expect(lazy.providers('gawk-doc')).toEqual([
-      { pkg: lazy.versions('gawk')[0], version: '1' },
-    ]);
+    expect(lazy.providers('gawk-doc')).toEqual([{ pkg: lazy.versions('gawk')[0], version: '1' }]);
   });
 
   it('puts the newest version first, and the first source among equals', () => {
     const idx = new PackageIndex('amd64');
-    idx.addSource(new PackageList([index('Package: p\nVersion: 1\nArchitecture: amd64\n', 'main')]));
+    idx.addSource(
+      new PackageList([index('Package: p\nVersion: 1\nArchitecture: amd64\n', 'main')]),
+    );
     idx.addSource(
       new PackageList([
         index(

@@ -332,16 +332,7 @@ export async function checkOutputTarget(target: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(
-  path: string,
-  /** The bytes, or chunks of them taken one at a time as they are written. */
-  content: string | Uint8Array | Iterable<Uint8Array>,
-): Promise<void> {
-  const chunks =
-    typeof content === 'string'
-      ? [Buffer.from(content)]
-      : content instanceof Uint8Array
-        ? [content]
-        : content;
-  await writeOutput(path, (out) => pipeline(Readable.from(chunks), out));
+export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  await writeOutput(path, (out) => pipeline(Readable.from([bytes]), out));
 }

@@ -193,18 +193,16 @@ class ScannedIndex {
       rows = scanFields(piece, FIELDS);
     } catch (e) {
       if (!(e instanceof ControlError)) throw e;
-      // Numbered again from the paragraph's own line, which only an error needs counted.
+      // Scanned again from the paragraph's own line, which only an error needs counted.
       let line = 1;
       for (let nl = text.indexOf(NL); nl >= 0 && nl < start; nl = text.indexOf(NL, nl + 1)) line++;
-      const again = (() => {
-        try {
-          scanFields(piece, FIELDS, line);
-        } catch (numbered) {
-          return numbered as Error;
-        }
-        return e;
-      })();
-      throw new KuboxError('integrity', `${where}: ${again.message}`, { cause: again });
+      let numbered = e;
+      try {
+        scanFields(piece, FIELDS, line);
+      } catch (again) {
+        numbered = again as ControlError;
+      }
+      throw new KuboxError('integrity', `${where}: ${numbered.message}`, { cause: numbered });
     }
     records = rows
       .filter((r) => r[0] && r[1])
